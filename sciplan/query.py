@@ -1,0 +1,92 @@
+"""Run SPARQL against the built store and render results for a terminal or a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from pathlib import Path
+
+import pyoxigraph as ox
+
+FORMATS = ("table", "csv", "tsv", "json")
+
+
+class QueryError(Exception):
+    """The query could not be parsed or evaluated; the message says why."""
+
+
+def read_query(text_or_path: str) -> str:
+    """A query is given inline or as a path to a .rq/.sparql file."""
+    candidate = Path(text_or_path)
+    if candidate.suffix in {".rq", ".sparql"} or (len(text_or_path) < 250 and candidate.is_file()):
+        try:
+            return candidate.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise QueryError(f"cannot read query file {text_or_path}: {exc.strerror}") from None
+    return text_or_path
+
+
+def run(store: ox.Store, sparql: str, union_default_graph: bool = True):
+    """Evaluate a query; the default graph is the union of all named graphs."""
+    try:
+        return store.query(sparql, use_default_graph_as_union=union_default_graph)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise QueryError(f"query failed: {exc}") from None
+
+
+def term_text(term) -> str:
+    if term is None:
+        return ""
+    return term.value
+
+
+def rows(results: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
+    names = [v.value for v in results.variables]
+    return names, [[term_text(sol[n]) for n in names] for sol in results]
+
+
+def render(results, fmt: str = "table") -> str:
+    """Render SELECT/ASK/CONSTRUCT results; CONSTRUCT always renders as Turtle."""
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if isinstance(results, ox.QueryBoolean):
+        return json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
+    if isinstance(results, ox.QueryTriples):
+        return ox.serialize(results, format=ox.RdfFormat.TURTLE).decode("utf-8")
+    if fmt == "json":
+        return results.serialize(format=ox.QueryResultsFormat.JSON).decode("utf-8")
+    names, table = rows(results)
+    if fmt in ("csv", "tsv"):
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(table)
+        return out.getvalue()
+    return format_table(names, table)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(names: list[str], table: list[list[str]], limit: int = 60) -> str:
+    def clip(text: str) -> str:
+        text = text.replace("\n", " ")
+        while display_width(text) > limit:
+            text = text[:-2] + "…"
+        return text
+
+    cells = [[clip(c) for c in row] for row in [names] + table]
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(names))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append(" | ".join(c + " " * (w - display_width(c)) for c, w in zip(row, widths)).rstrip())
+        if n == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    lines.append(f"({len(table)} row{'s' if len(table) != 1 else ''})")
+    return "\n".join(lines) + "\n"

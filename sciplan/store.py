@@ -1,0 +1,142 @@
+"""The on-disk pyoxigraph store: atomic builds and read access.
+
+A build loads the ontology and every Turtle file of data/ttl into a fresh
+store directory, one named graph per file, and only then points the store
+path (a symbolic link) at it. A failed build leaves the previous store
+untouched, so the server and other readers never see half a graph.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+
+from .config import Settings
+
+BUILD_INFO = "sciplan-build.json"
+
+
+class BuildError(Exception):
+    """A source file could not be loaded; the message names the file and line."""
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    graph: str
+    triples: int
+
+
+@dataclass
+class BuildReport:
+    store: Path
+    files: list[LoadedFile] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def triples(self) -> int:
+        return sum(f.triples for f in self.files)
+
+
+def graph_iri(settings: Settings, path: Path) -> str:
+    """The named graph of a source file: <base>graph/<path below ontology/ or data/ttl/>."""
+    path = path.resolve()
+    for root, prefix in ((settings.data_dir, ""), (settings.ontology_dir, "ontology/")):
+        try:
+            rel = path.relative_to(root.resolve())
+        except ValueError:
+            continue
+        return settings.base + "graph/" + prefix + rel.with_suffix("").as_posix()
+    return settings.base + "graph/extra/" + path.stem
+
+
+def source_files(settings: Settings) -> list[Path]:
+    """Ontology first, then data, each in a stable (sorted) order."""
+    files = sorted(settings.ontology_dir.glob("*.ttl")) + sorted(settings.data_dir.rglob("*.ttl"))
+    if not files:
+        raise BuildError(f"no Turtle files under {settings.ontology_dir} or {settings.data_dir}")
+    return files
+
+
+def load_file(store: ox.Store, path: Path, graph: str, base: str) -> None:
+    try:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base, to_graph=ox.NamedNode(graph))
+    except SyntaxError as exc:
+        line = f":{exc.lineno}" if exc.lineno else ""
+        raise BuildError(f"{path}{line}: {exc.msg}") from None
+    except OSError as exc:
+        raise BuildError(f"{path}: {exc}") from None
+
+
+def build(
+    settings: Settings,
+    files: Iterable[Path] | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
+) -> BuildReport:
+    """Compile the sources into a new store, then switch the store path to it."""
+    started = time.perf_counter()
+    files = list(files) if files is not None else source_files(settings)
+    link = Path(settings.store)
+    versions = link.parent / (link.name + ".d")
+    versions.mkdir(parents=True, exist_ok=True)
+    if link.exists() and not link.is_symlink():
+        raise BuildError(f"{link} exists and is not a store link made by 'sciplan build'; move it away")
+    fresh = versions / f"build-{time.time_ns()}"
+    report = BuildReport(store=link)
+    try:
+        store = ox.Store(str(fresh))
+        for number, path in enumerate(files, 1):
+            if progress:
+                progress(number, len(files), path)
+            graph = graph_iri(settings, path)
+            before = len(store)
+            load_file(store, path, graph, settings.base)
+            report.files.append(LoadedFile(path, graph, len(store) - before))
+        store.flush()
+        del store
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    report.seconds = time.perf_counter() - started
+    info = {
+        "base": settings.base,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(report.seconds, 3),
+        "graphs": {f.graph: {"file": str(f.path), "triples": f.triples} for f in report.files},
+    }
+    (fresh / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+    _switch(link, fresh)
+    return report
+
+
+def _switch(link: Path, target: Path) -> None:
+    """Atomically repoint the store link, then drop builds nothing points to."""
+    tmp = link.parent / f".{link.name}.{os.getpid()}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.replace(tmp, link)
+    for old in target.parent.iterdir():
+        if old != target:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def open_store(path: Path | str, read_only: bool = True) -> ox.Store:
+    """Open a built store; read-only opens may be shared by many processes."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no store at {path}; run 'sciplan build' first")
+    real = str(path.resolve())
+    return ox.Store.read_only(real) if read_only else ox.Store(real)
+
+
+def build_info(path: Path | str) -> dict:
+    info = Path(path).resolve() / BUILD_INFO
+    return json.loads(info.read_text(encoding="utf-8")) if info.exists() else {}
