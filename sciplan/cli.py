@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     from .query import QueryError
     from .store import BuildError
+    from .extract.writer import CurationError
 
     try:
         settings = load_settings(store=Path(args.store) if args.store else None, base=args.base)
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ValueError) as exc:
         print(f"sciplan {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (BuildError, QueryError) as exc:
+    except (BuildError, QueryError, CurationError) as exc:
         print(f"sciplan {args.command}: {exc}", file=sys.stderr)
         return EXIT_FAIL if isinstance(exc, QueryError) else EXIT_USAGE
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:

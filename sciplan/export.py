@@ -1,0 +1,117 @@
+"""Exports of the built store: the task table as CSV, and the whole graph as RDF.
+
+The task table has one row per numbered task point (the rows of the plans'
+任务分工表; the national plan's task points are unnumbered quotations and are
+not rows). Unit names are as printed, in printed order: a unit listed twice
+appears twice, a typo stays, a garbled cell gives only its legible names, and
+the `flags` column says which. Units stated once per section (江门) are given
+on each of the section's rows, and `units_stated_on` says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pyoxigraph as ox
+
+from .config import Settings
+
+TASK_COLUMNS = [
+    "task", "plan_number", "plan_title", "level", "jurisdiction", "part", "section_number", "section_title",
+    "task_number", "task_title", "lead_units", "cooperating_units", "units_stated_on", "flags",
+]
+
+TASK_TABLE = """
+PREFIX sp: <{base}def/>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?task ?plan_number ?plan_title ?level ?jurisdiction ?part ?section_number ?section_title
+       ?task_number ?task_title ?section ?plan_start
+WHERE {{
+  ?task a sp:TaskPoint ; sp:number ?task_number ; dcterms:title ?task_title ; eli:is_part_of ?section .
+  ?section sp:number ?section_number ; dcterms:title ?section_title ; eli:is_part_of ?partNode .
+  ?partNode dcterms:title ?part ; eli:is_part_of ?plan .
+  ?plan dcterms:title ?plan_title ; sp:level/skos:prefLabel ?level ; sp:periodStart ?plan_start ;
+        eli:jurisdiction/skos:prefLabel ?jurisdiction .
+  FILTER(lang(?level) = "en")
+  OPTIONAL {{ ?plan eli:id_local ?plan_number }}
+}}
+ORDER BY ?plan_start ?jurisdiction ?partNode ?section_number ?task_number
+"""
+
+UNITS = """
+PREFIX sp: <{base}def/>
+SELECT ?holder ?role ?position ?name WHERE {{
+  ?holder sp:assignment ?a .
+  ?a sp:role ?roleNode ; sp:position ?position ; sp:nameAsWritten ?name .
+  BIND(STRAFTER(STR(?roleNode), "/scheme/role/") AS ?role)
+}}
+"""
+
+FLAGS = """
+PREFIX sp: <{base}def/>
+SELECT ?holder ?flag WHERE {{ ?holder sp:flag ?f . BIND(STRAFTER(STR(?f), "/scheme/flag/") AS ?flag) }}
+"""
+
+
+def _select(store: ox.Store, query: str, settings: Settings):
+    results = store.query(query.format(base=settings.base), use_default_graph_as_union=True)
+    names = [v.value for v in results.variables]
+    return [{n: (sol[n].value if sol[n] is not None else "") for n in names} for sol in results]
+
+
+def _units_by_holder(store: ox.Store, settings: Settings) -> dict[tuple[str, str], list[str]]:
+    """The names of each cell as printed, in printed order (duplicates and typos kept)."""
+    cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for row in _select(store, UNITS, settings):
+        cells.setdefault((row["holder"], row["role"]), []).append((int(row["position"]), row["name"]))
+    return {key: [name for _, name in sorted(values)] for key, values in cells.items()}
+
+
+def task_rows(store: ox.Store, settings: Settings) -> list[dict]:
+    units = _units_by_holder(store, settings)
+    flags: dict[str, list[str]] = {}
+    for row in _select(store, FLAGS, settings):
+        flags.setdefault(row["holder"], []).append(row["flag"])
+    rows = []
+    for row in _select(store, TASK_TABLE, settings):
+        holder = row["task"] if (row["task"], "lead") in units else row["section"]
+        out = {k: row[k] for k in TASK_COLUMNS if k in row}
+        out["lead_units"] = "|".join(units.get((holder, "lead"), []))
+        out["cooperating_units"] = "|".join(units.get((holder, "cooperating"), []))
+        out["units_stated_on"] = "task" if holder == row["task"] else ("section" if out["lead_units"] else "")
+        out["flags"] = "|".join(sorted(flags.get(row["task"], [])))
+        rows.append(out)
+    return rows
+
+
+def task_table_csv(store: ox.Store, settings: Settings) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=TASK_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(task_rows(store, settings))
+    return out.getvalue().encode("utf-8")
+
+
+def dump(store: ox.Store, fmt: ox.RdfFormat) -> bytes:
+    return store.dump(format=fmt)
+
+
+def union_turtle(store: ox.Store) -> bytes:
+    triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE)
+
+
+EXPORTERS = {
+    "csv": task_table_csv,
+    "trig": lambda store, settings: dump(store, ox.RdfFormat.TRIG),
+    "nquads": lambda store, settings: dump(store, ox.RdfFormat.N_QUADS),
+    "turtle": lambda store, settings: union_turtle(store),
+}
+
+
+def export(store: ox.Store, fmt: str, settings: Settings) -> bytes:
+    return EXPORTERS[fmt](store, settings)

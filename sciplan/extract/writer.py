@@ -1,0 +1,409 @@
+"""Turn curated metadata and parsed plans into RDF graphs.
+
+All IRIs are minted against iris.PLACEHOLDER and written out relative (see
+`serialize`), so the files load under any configured base.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from .. import iris
+from .model import Excerpt, ParsedPlan, Target, Units
+
+BASE = Namespace(iris.PLACEHOLDER)
+SP = Namespace(iris.PLACEHOLDER + "def/")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+WD = Namespace("http://www.wikidata.org/entity/")
+PREFIXES = {"sp": SP, "eli": ELI, "org": ORG, "prov": PROV, "skos": SKOS, "dcterms": DCTERMS,
+            "owl": OWL, "xsd": XSD, "rdfs": RDFS, "wd": WD}
+
+
+class CurationError(ValueError):
+    """The curation files and the sources disagree; the message says where."""
+
+
+def node(path: str) -> URIRef:
+    return BASE[path]
+
+
+def zh(text: str) -> Literal:
+    return Literal(text, lang="zh")
+
+
+def en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+def new_graph() -> Graph:
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    return g
+
+
+def serialize(g: Graph, header: str) -> str:
+    """Turtle with relative IRIs: the placeholder base is cut from every IRI."""
+    text = g.serialize(format="turtle")
+    text = text.replace("<" + iris.PLACEHOLDER, "<")
+    return header.rstrip() + "\n\n" + text
+
+
+# ---------------------------------------------------------------- schemes, places, bodies
+
+def schemes_graph(schemes: dict) -> Graph:
+    g = new_graph()
+    for scheme, concepts in schemes.items():
+        s = node(iris.concept(scheme))
+        g.add((s, RDF.type, SKOS.ConceptScheme))
+        g.add((s, RDFS.label, en(scheme.replace("-", " "))))
+        for slug, (label_zh, label_en, *definition) in concepts.items():
+            c = node(iris.concept(scheme, slug))
+            g.add((c, RDF.type, SKOS.Concept))
+            g.add((c, SKOS.inScheme, s))
+            g.add((c, SKOS.topConceptOf, s))
+            g.add((c, SKOS.prefLabel, zh(label_zh)))
+            g.add((c, SKOS.prefLabel, en(label_en)))
+            g.add((c, RDFS.label, zh(label_zh)))
+            g.add((c, SKOS.notation, Literal(slug)))
+            if definition:
+                g.add((c, SKOS.definition, en(definition[0])))
+    return g
+
+
+def jurisdictions_graph(places: dict) -> Graph:
+    g = new_graph()
+    scheme = node(iris.concept("jurisdiction"))
+    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    g.add((scheme, RDFS.label, zh("行政区划")))
+    g.add((scheme, RDFS.label, en("jurisdictions")))
+    for key, p in places.items():
+        n = node(iris.place(key))
+        g.add((n, RDF.type, SP.Jurisdiction))
+        g.add((n, SKOS.inScheme, scheme))
+        g.add((n, SKOS.prefLabel, zh(p["name"])))
+        g.add((n, RDFS.label, zh(p["name"])))
+        g.add((n, SP.level, node(iris.concept("level", p["level"]))))
+        if p.get("code"):
+            g.add((n, SP.gbCode, Literal(p["code"])))
+            g.add((n, SKOS.notation, Literal(p["code"])))
+        if p.get("parent"):
+            g.add((n, SKOS.broader, node(iris.place(p["parent"]))))
+        if p.get("wikidata"):
+            g.add((n, OWL.sameAs, WD[p["wikidata"]]))
+        g.add((n, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
+    return g
+
+
+class Bodies:
+    """Resolves printed unit names to body IRIs, per jurisdiction."""
+
+    def __init__(self, curation: dict):
+        self.curation = curation
+        self.by_name: dict[tuple[str, str], str] = {}
+        for jur, bodies in curation["jurisdictions"].items():
+            for name, spec in bodies.items():
+                for label in [name] + (spec or {}).get("alt", []):
+                    self.by_name[(jur, label)] = iris.org(jur, name)
+        self.typos = {(jur, k): v for jur, m in curation.get("typos", {}).items() for k, v in m.items()}
+
+    def resolve(self, jur: str, name: str, where: str) -> tuple[URIRef, str | None]:
+        """(body, corrected name if the printed one is a known typo)."""
+        corrected = self.typos.get((jur, name))
+        key = (jur, corrected or name)
+        if key not in self.by_name:
+            raise CurationError(f"{where}: unit {name!r} is not a body of {jur} in data/curation/organizations.yaml")
+        return node(self.by_name[key]), corrected
+
+    def graph(self) -> Graph:
+        g = new_graph()
+        for jur, bodies in self.curation["jurisdictions"].items():
+            for name, spec in bodies.items():
+                spec = spec or {}
+                n = node(iris.org(jur, name))
+                g.add((n, RDF.type, SP.Body))
+                g.add((n, RDF.type, ORG.Organization))
+                g.add((n, SKOS.prefLabel, zh(name)))
+                g.add((n, RDFS.label, zh(name)))
+                for alt in spec.get("alt", []):
+                    g.add((n, SKOS.altLabel, zh(alt)))
+                for function in spec.get("functions", []):
+                    g.add((n, ORG.classification, node(iris.concept("function", function))))
+                g.add((n, SP.jurisdiction, node(iris.place(jur))))
+                if spec.get("branch_of"):
+                    parent_jur, parent = spec["branch_of"].split("/", 1)
+                    g.add((n, ORG.subOrganizationOf, node(iris.org(parent_jur, parent))))
+                if spec.get("unit_of"):
+                    g.add((n, ORG.unitOf, node(iris.org(jur, spec["unit_of"]))))
+        return g
+
+
+def sources_graph(sources: dict, sources_dir: Path) -> Graph:
+    g = new_graph()
+    for ident, spec in sources.items():
+        n = source_node(ident, sources)
+        g.add((n, RDF.type, SP.SourceDocument))
+        g.add((n, RDF.type, PROV.Entity))
+        if spec.get("title"):
+            g.add((n, DCTERMS.title, zh(spec["title"])))
+        if spec.get("file"):
+            data = (sources_dir / spec["file"]).read_bytes()
+            g.add((n, DCTERMS.identifier, Literal("data/sources/" + spec["file"])))
+            g.add((n, SP.sha256, Literal(hashlib.sha256(data).hexdigest())))
+            g.add((n, DCTERMS["format"], Literal("text/plain" if spec["file"].endswith(".txt") else "text/markdown")))
+        if spec.get("url"):
+            g.add((n, RDFS.label, Literal(spec["url"])))
+        if spec.get("mirror"):
+            g.add((n, SP.flag, node(iris.concept("flag", "mirror-source"))))
+    return g
+
+
+def source_node(ident: str, sources: dict) -> URIRef:
+    spec = sources[ident]
+    return URIRef(spec["url"]) if spec.get("url") else node(iris.source(ident))
+
+
+# ---------------------------------------------------------------- plans
+
+class PlanWriter:
+    """Writes one plan (metadata, structure, units, targets) into its own graph."""
+
+    def __init__(self, spec: dict, plans: dict, sources: dict, bodies: Bodies):
+        self.spec, self.plans, self.sources, self.bodies = spec, plans, sources, bodies
+        self.g = new_graph()
+        self.jur = spec["jurisdiction"]
+        self.iri = plan_iri(spec)
+        self.plan = node(self.iri)
+        self.statements = 0
+        self.source = source_node(spec["source"], sources) if spec.get("source") else None
+
+    # -- helpers
+    def flag(self, subject: URIRef, flag: str, note_en: str, note_zh: str | None = None) -> None:
+        self.g.add((subject, SP.flag, node(iris.concept("flag", flag))))
+        self.g.add((subject, SP.flagNote, en(" ".join(note_en.split()))))
+        if note_zh:
+            self.g.add((subject, SP.flagNote, zh(note_zh)))
+
+    def sourced(self, predicate: URIRef, obj, source_ids: list[str], inferred: str | None = None) -> None:
+        """Assert a triple about the plan and a reified copy saying where it was read."""
+        self.g.add((self.plan, predicate, obj))
+        self.statements += 1
+        st = node(f"{self.iri}/statement/{self.statements}")
+        self.g.add((st, RDF.type, SP.SourcedStatement))
+        self.g.add((st, RDF.subject, self.plan))
+        self.g.add((st, RDF.predicate, predicate))
+        self.g.add((st, RDF.object, obj))
+        for ident in source_ids:
+            self.g.add((st, DCTERMS.source, source_node(ident, self.sources)))
+            if self.sources[ident].get("mirror"):
+                self.flag(st, "mirror-source", "Read on a mirror site of doubtful quality.")
+        if not source_ids or any(self.sources[i].get("url") for i in source_ids):
+            self.g.add((st, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
+        if inferred:
+            self.flag(st, "inferred", inferred)
+
+    def labelled(self, subject: URIRef, cls: URIRef, title: str) -> None:
+        self.g.add((subject, RDF.type, cls))
+        self.g.add((subject, RDFS.label, zh(title)))
+        self.g.add((subject, DCTERMS.title, zh(title)))
+
+    def excerpt(self, subject: URIRef, prop: URIRef, line_prop: URIRef, ex: Excerpt | None) -> None:
+        if ex is not None:
+            self.g.add((subject, prop, Literal(ex.raw)))
+            self.g.add((subject, line_prop, Literal(ex.line)))
+
+    # -- the plan itself
+    def metadata(self) -> None:
+        s, g = self.spec, self.g
+        self.labelled(self.plan, SP.Plan, s["title"])
+        g.add((self.plan, SP.level, node(iris.concept("level", LEVELS[self.jur_level()]))))
+        g.add((self.plan, ELI.jurisdiction, node(iris.place(self.jur))))
+        start, end = s["period"]
+        g.add((self.plan, SP.periodStart, Literal(str(start), datatype=XSD.gYear)))
+        g.add((self.plan, SP.periodEnd, Literal(str(end), datatype=XSD.gYear)))
+        if s.get("number"):
+            g.add((self.plan, ELI.id_local, Literal(s["number"])))
+            if "[" in s["number"]:
+                self.flag(self.plan, "nonstandard-number",
+                          f"The number is printed with square brackets ({s['number']}); the standard form is given as sp:documentNumberNormalized.",
+                          f"文号原文使用方括号（{s['number']}），规范形式见 sp:documentNumberNormalized。")
+        if s.get("number_normalized"):
+            g.add((self.plan, SP.documentNumberNormalized, Literal(s["number_normalized"])))
+        self.agents_and_dates(s, None)
+        for fact in s.get("facts", []):
+            self.agents_and_dates(fact, fact["sources"])
+        for basis in s.get("based_on", []):
+            self.sourced(ELI.based_on, node(plan_iri(self.plans[basis["plan"]])), basis.get("sources", []), basis.get("inferred"))
+        if self.source is not None:
+            g.add((self.plan, PROV.wasDerivedFrom, self.source))
+        else:
+            g.add((self.plan, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
+        if s.get("incomplete"):
+            self.flag(self.plan, "incomplete", s["incomplete"])
+        for i, b in enumerate(s.get("baselines", []), 1):
+            self.quantity(self.plan, SP.hasBaseline, f"{self.iri}/baseline/{i}", SP.Baseline, b)
+        for i, t in enumerate(s.get("targets", []), 1):
+            self.quantity(self.plan, SP.hasTarget, f"{self.iri}/target/{i}", SP.Target, t)
+
+    def jur_level(self) -> str:
+        return "national" if self.jur == "cn" else ("provincial" if self.jur.endswith("0000") else
+                                                    "prefectural" if self.jur.endswith("00") else "county")
+
+    def agents_and_dates(self, fact: dict, sources: list[str] | None) -> None:
+        """passed_by / issued_by / dates, either stated by the seed itself or with their sources."""
+        def put(pred, obj):
+            if sources is None:
+                self.g.add((self.plan, pred, obj))
+            else:
+                self.sourced(pred, obj, sources)
+
+        for key, pred in (("passed_by", ELI.passed_by), ("issued_by", SP.issuedBy)):
+            if fact.get(key):
+                body, _ = self.bodies.resolve(self.jur, fact[key], self.spec["id"])
+                put(pred, body)
+        for key, pred in (("date_document", ELI.date_document), ("date_issued", SP.dateIssued),
+                          ("date_published", SP.datePublished)):
+            if fact.get(key):
+                put(pred, Literal(fact[key].isoformat(), datatype=XSD.date))
+
+    def quantity(self, owner: URIRef, link: URIRef, path: str, cls: URIRef, q: dict) -> None:
+        n = node(path)
+        g = self.g
+        g.add((owner, link, n))
+        g.add((n, RDF.type, cls))
+        g.add((n, RDFS.label, zh(q["verbatim"])))
+        g.add((n, SP.value, Literal(q["value"], datatype=XSD.decimal)))
+        g.add((n, SP.unitOfMeasure, Literal(q["unit"])))
+        g.add((n, SP.verbatim, zh(q["verbatim"])))
+        if q.get("indicator"):
+            g.add((n, SP.indicator, node(iris.concept("indicator", q["indicator"]))))
+        if q.get("comparator"):
+            g.add((n, SP.comparator, node(iris.concept("comparator", q["comparator"]))))
+        if q.get("year"):
+            g.add((n, SP.targetYear, Literal(str(q["year"]), datatype=XSD.gYear)))
+        if q.get("period"):
+            g.add((n, SP.periodStart, Literal(str(q["period"][0]), datatype=XSD.gYear)))
+            g.add((n, SP.periodEnd, Literal(str(q["period"][1]), datatype=XSD.gYear)))
+        if q.get("measure"):
+            g.add((n, SP.measure, zh(q["measure"])))
+        for ident in q.get("sources", []):
+            g.add((n, DCTERMS.source, source_node(ident, self.sources)))
+            if self.sources[ident].get("mirror"):
+                self.flag(n, "mirror-source", "Read on a mirror site of doubtful quality.")
+        if q.get("sources"):
+            g.add((n, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
+        elif self.source is not None:
+            g.add((n, PROV.wasDerivedFrom, self.source))
+
+    # -- structure known only from secondary sources
+    def known_parts(self) -> None:
+        for p in self.spec.get("known_parts", []):
+            part = node(iris.part(self.iri, p["kind"]))
+            self.structure_node(self.plan, part, SP.Part, p["title"], None)
+            self.g.add((part, SP.partKind, node(iris.concept("part-kind", p["kind"]))))
+            for ident in p.get("sources", []):
+                self.g.add((part, DCTERMS.source, source_node(ident, self.sources)))
+            for order, sec in enumerate(p["sections"], 1):
+                number = sec.get("number")
+                s_iri = node(iris.section(str(part)[len(iris.PLACEHOLDER):], number, sec["title"]))
+                self.structure_node(part, s_iri, SP.Section, sec["title"], number)
+                if number is None:
+                    self.g.add((s_iri, SP.order, Literal(order)))
+                for ident in p.get("sources", []):
+                    self.g.add((s_iri, DCTERMS.source, source_node(ident, self.sources)))
+                for t_order, title in enumerate(sec.get("tasks", []), 1):
+                    t_iri = node(iris.task(str(s_iri)[len(iris.PLACEHOLDER):], None, title))
+                    self.structure_node(s_iri, t_iri, SP.TaskPoint, title, None)
+                    self.g.add((t_iri, SP.order, Literal(t_order)))
+                    self.g.add((t_iri, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
+                    for ident in p.get("sources", []):
+                        self.g.add((t_iri, DCTERMS.source, source_node(ident, self.sources)))
+
+    def structure_node(self, parent: URIRef, child: URIRef, cls: URIRef, title: str, number: int | None) -> None:
+        self.labelled(child, cls, title)
+        self.g.add((parent, ELI.has_part, child))
+        self.g.add((child, ELI.is_part_of, parent))
+        if number is not None:
+            self.g.add((child, SP.number, Literal(number)))
+
+    # -- a parsed seed
+    def parsed(self, parsed: ParsedPlan) -> None:
+        for p in parsed.parts:
+            part_path = iris.part(self.iri, p.kind)
+            part = node(part_path)
+            self.structure_node(self.plan, part, SP.Part, p.title, p.number)
+            self.g.add((part, SP.partKind, node(iris.concept("part-kind", p.kind))))
+            for sec in p.sections:
+                sec_path = iris.section(part_path, sec.number, sec.title)
+                s = node(sec_path)
+                self.structure_node(part, s, SP.Section, sec.title, sec.number)
+                if sec.text:
+                    self.g.add((s, SP.text, zh(sec.text)))
+                self.excerpt(s, SP.sourceParagraph, SP.paragraphLine, sec.paragraph)
+                if sec.lead is not None:
+                    self.units(s, sec_path, sec.lead, sec.cooperating, sec.units_excerpt)
+                for t in sec.tasks:
+                    self.task(s, sec_path, t)
+        for i, t in enumerate(parsed.targets, 1):
+            self.quantity(self.plan, SP.hasTarget, f"{self.iri}/target/{i}", SP.Target, vars(t))
+
+    def task(self, section: URIRef, sec_path: str, t) -> None:
+        path = iris.task(sec_path, t.number, t.title)
+        n = node(path)
+        self.structure_node(section, n, SP.TaskPoint, t.title, t.number)
+        g = self.g
+        if t.body_title:
+            g.add((n, SP.bodyTitle, zh(t.body_title)))
+        if t.text:
+            g.add((n, SP.text, zh(t.text)))
+        self.excerpt(n, SP.sourceRow, SP.sourceLine, t.row)
+        self.excerpt(n, SP.sourceParagraph, SP.paragraphLine, t.paragraph)
+        g.add((n, PROV.wasDerivedFrom, self.source))
+        if t.lead is not None:
+            self.units(n, path, t.lead, t.cooperating, None, t)
+        for flag, note_en, note_zh in t.flags:
+            self.flag(n, flag, note_en, note_zh)
+        for i, target in enumerate(t.targets, 1):
+            self.quantity(n, SP.hasTarget, f"{path}/target/{i}", SP.Target, vars(target))
+
+    def units(self, subject: URIRef, path: str, lead: Units, coop: Units | None, clause: Excerpt | None, task=None) -> None:
+        g = self.g
+        if clause is not None:
+            g.add((subject, SP.sourceText, Literal(clause.raw)))
+            g.add((subject, SP.sourceLine, Literal(clause.line)))
+        for role, units, prop, text_prop in (("lead", lead, SP.leadUnit, SP.leadUnitsText),
+                                             ("cooperating", coop, SP.cooperatingUnit, SP.cooperatingUnitsText)):
+            if units is None or not units.raw.strip():
+                continue
+            g.add((subject, text_prop, Literal(units.raw)))
+            seen: dict[URIRef, str] = {}
+            for pos, name in enumerate(units.names, 1):
+                where = f"{self.spec['id']} {path} ({role})"
+                body, corrected = self.bodies.resolve(self.jur, name, where)
+                g.add((subject, prop, body))
+                a = node(f"{path}/{role}/{pos}")
+                g.add((subject, SP.assignment, a))
+                g.add((a, RDF.type, SP.UnitAssignment))
+                g.add((a, SP.role, node(iris.concept("role", role))))
+                g.add((a, SP.unit, body))
+                g.add((a, SP.position, Literal(pos)))
+                g.add((a, SP.nameAsWritten, Literal(name)))
+                if corrected:
+                    self.flag(subject, "typo", f"The {role} cell prints {name!r}, a typo of {corrected!r}; the unit is linked to {corrected}.",
+                              f"原文“{name}”系“{corrected}”之笔误，已关联至该单位。")
+                if body in seen:
+                    self.flag(subject, "duplicate-unit", f"The {role} cell lists {name} twice; the data keeps both listings.",
+                              f"{'牵头' if role == 'lead' else '配合'}单位中“{name}”重复列出两次，数据照原文保留。")
+                seen[body] = name
+
+
+LEVELS = {"national": "national", "provincial": "provincial", "prefectural": "prefectural", "county": "county"}
+
+
+def plan_iri(spec: dict) -> str:
+    start, end = spec["period"]
+    return iris.plan(spec["jurisdiction"], start, end)

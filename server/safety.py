@@ -1,0 +1,76 @@
+"""Decide whether a query may run: no updates, no SERVICE outside the allowlist.
+
+The query is parsed with rdflib's SPARQL 1.1 parser (inside the query worker,
+so a pathological parse is killed by the timeout like any other query).
+SERVICE targets are read from the parsed query, never from the raw text, so
+comments, strings and prefixed names cannot hide them.
+"""
+
+from __future__ import annotations
+
+from pyparsing import ParseBaseException
+from rdflib.plugins.sparql.algebra import translateQuery, traverse
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.term import URIRef
+
+
+class QueryFailed(Exception):
+    """A query that is refused or failed; status is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
+
+
+def check_query(query: str, base_iri: str, allowed_services: frozenset[str] | tuple = ()) -> None:
+    """Raise QueryFailed (400 syntax, 403 update or SERVICE) unless the query may run."""
+    try:
+        parsed = parseQuery(query)
+    except ParseBaseException as exc:
+        if is_update(query):
+            raise QueryFailed(403, UPDATE_REFUSED) from None
+        raise QueryFailed(400, f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
+    except RecursionError:
+        raise QueryFailed(400, "SPARQL syntax error: the query is nested too deeply to parse") from None
+    except Exception as exc:  # rdflib raises plain errors for some bad terms
+        raise QueryFailed(400, f"SPARQL syntax error: {exc}") from None
+    for target in service_targets(parsed, base_iri):
+        if target is None:
+            raise QueryFailed(403, "SERVICE with a variable or unresolvable IRI is not allowed")
+        if target not in allowed_services:
+            raise QueryFailed(403, f"SERVICE <{target}> is not allowed: it is not on this endpoint's allowlist")
+
+
+def is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except Exception:
+        return False
+    return True
+
+
+def service_targets(parsed, base_iri: str) -> list[str | None]:
+    """The IRI of every SERVICE clause; None where it is a variable or cannot be resolved."""
+    raw = _services(parsed)
+    if not raw:
+        return []
+    try:
+        algebra = translateQuery(parsed, base=base_iri).algebra
+    except Exception:
+        return [None] * len(raw)  # rdflib cannot resolve the names: refuse rather than guess
+    return [str(node.term) if isinstance(node.term, URIRef) else None for node in _services(algebra)]
+
+
+def _services(tree) -> list:
+    found = []
+
+    def visit(node):
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            found.append(node)
+
+    traverse(tree, visitPre=visit)
+    return found
