@@ -129,7 +129,32 @@ def run_extract(args, settings) -> int:
     return EXIT_FAIL if (args.check and changed) else EXIT_OK
 
 
-COMMANDS = [add_build, add_query, add_export, add_extract]
+# ---- serve -----------------------------------------------------------------
+
+def add_serve(sub) -> None:
+    p = _parser_for(sub, "serve", "serve the SPARQL endpoint, linked-data pages and downloads (read-only)", """
+        sciplan serve                          # development server on http://127.0.0.1:8080/
+        sciplan serve --host 0.0.0.0 --port 8080 --workers 4   # gunicorn, 4 processes
+        SCIPLAN_QUERY_TIMEOUT=5 SCIPLAN_MAX_ROWS=2000 sciplan serve
+    """)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="run gunicorn with this many worker processes (default: the single-process development server)")
+    p.set_defaults(run=run_serve)
+
+
+def run_serve(args, settings) -> int:
+    from server.run import serve
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port: {args.port} is not a port number")
+    if args.workers < 0:
+        raise UsageError(f"--workers: must be 0 or more, not {args.workers}")
+    return serve(settings, args.host, args.port, args.workers)
+
+
+COMMANDS = [add_build, add_query, add_export, add_extract, add_serve]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -96,20 +96,31 @@ def task_table_csv(store: ox.Store, settings: Settings) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def dump(store: ox.Store, fmt: ox.RdfFormat) -> bytes:
-    return store.dump(format=fmt)
+def prefixes(settings: Settings) -> dict[str, str]:
+    return {
+        "sp": settings.base + "def/", "eli": "http://data.europa.eu/eli/ontology#", "org": "http://www.w3.org/ns/org#",
+        "prov": "http://www.w3.org/ns/prov#", "skos": "http://www.w3.org/2004/02/skos/core#",
+        "dcterms": "http://purl.org/dc/terms/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        "owl": "http://www.w3.org/2002/07/owl#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    }
 
 
-def union_turtle(store: ox.Store) -> bytes:
+def dump(store: ox.Store, fmt: ox.RdfFormat, settings: Settings) -> bytes:
+    """Every named graph, in TriG or N-Quads."""
+    return store.dump(format=fmt, prefixes=prefixes(settings) if fmt == ox.RdfFormat.TRIG else None)
+
+
+def union_turtle(store: ox.Store, settings: Settings) -> bytes:
+    """The union of all graphs as one Turtle document."""
     triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(settings))
 
 
 EXPORTERS = {
     "csv": task_table_csv,
-    "trig": lambda store, settings: dump(store, ox.RdfFormat.TRIG),
-    "nquads": lambda store, settings: dump(store, ox.RdfFormat.N_QUADS),
-    "turtle": lambda store, settings: union_turtle(store),
+    "trig": lambda store, settings: dump(store, ox.RdfFormat.TRIG, settings),
+    "nquads": lambda store, settings: dump(store, ox.RdfFormat.N_QUADS, settings),
+    "turtle": union_turtle,
 }
 
 

@@ -8,10 +8,13 @@ untouched, so the server and other readers never see half a graph.
 
 from __future__ import annotations
 
+import fcntl
+import gc
 import json
 import os
 import shutil
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -81,17 +84,27 @@ def build(
     progress: Callable[[int, int, Path], None] | None = None,
 ) -> BuildReport:
     """Compile the sources into a new store, then switch the store path to it."""
-    started = time.perf_counter()
     files = list(files) if files is not None else source_files(settings)
     link = Path(settings.store)
-    versions = link.parent / (link.name + ".d")
-    versions.mkdir(parents=True, exist_ok=True)
     if link.exists() and not link.is_symlink():
         raise BuildError(f"{link} exists and is not a store link made by 'sciplan build'; move it away")
+    link.parent.mkdir(parents=True, exist_ok=True)
+    with open(link.parent / f".{link.name}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build of {link} is running") from None
+        return _build_locked(settings, files, link, progress)
+
+
+def _build_locked(settings: Settings, files: list[Path], link: Path, progress) -> BuildReport:
+    started = time.perf_counter()
+    versions = link.parent / (link.name + ".d")
+    versions.mkdir(parents=True, exist_ok=True)
     fresh = versions / f"build-{time.time_ns()}"
     report = BuildReport(store=link)
+    store = ox.Store(str(fresh))
     try:
-        store = ox.Store(str(fresh))
         for number, path in enumerate(files, 1):
             if progress:
                 progress(number, len(files), path)
@@ -100,10 +113,14 @@ def build(
             load_file(store, path, graph, settings.base)
             report.files.append(LoadedFile(path, graph, len(store) - before))
         store.flush()
+    except BaseException as exc:
+        # Close the half-built store (frames of the traceback hold it) before removing it.
+        traceback.clear_frames(exc.__traceback__)
         del store
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
+        gc.collect()
+        _remove(fresh)
         raise
+    del store
     report.seconds = time.perf_counter() - started
     info = {
         "base": settings.base,
@@ -116,6 +133,15 @@ def build(
     return report
 
 
+def _remove(path: Path, attempts: int = 5) -> None:
+    """Remove a store directory, retrying while background writes finish."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.1)
+
+
 def _switch(link: Path, target: Path) -> None:
     """Atomically repoint the store link, then drop builds nothing points to."""
     tmp = link.parent / f".{link.name}.{os.getpid()}.tmp"
@@ -125,7 +151,7 @@ def _switch(link: Path, target: Path) -> None:
     os.replace(tmp, link)
     for old in target.parent.iterdir():
         if old != target:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
 
 
 def open_store(path: Path | str, read_only: bool = True) -> ox.Store:

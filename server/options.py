@@ -22,6 +22,7 @@ class ServerOptions:
     query_memory_mb: int = 4096          # address-space limit of a query worker; 0 = none
     service_allowlist: tuple[str, ...] = ()  # SERVICE IRIs a query may call
     proxy_fix: bool = False              # trust one proxy's X-Forwarded-* headers
+    label_languages: tuple[str, ...] = ("zh", "none", "en")  # label preference; none = untagged
 
     @classmethod
     def from_settings(cls, settings: Settings, environ=os.environ) -> "ServerOptions":

@@ -26,8 +26,11 @@ class QueryFailed(Exception):
 UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
 
 
-def check_query(query: str, base_iri: str, allowed_services: frozenset[str] | tuple = ()) -> None:
-    """Raise QueryFailed (400 syntax, 403 update or SERVICE) unless the query may run."""
+def check_query(query: str, base_iri: str, allowed_services: frozenset[str] | tuple = ()) -> list[str]:
+    """Raise QueryFailed (400 syntax, 403 update or SERVICE) unless the query may run.
+
+    Returns the (allowed) SERVICE IRIs the query calls.
+    """
     try:
         parsed = parseQuery(query)
     except ParseBaseException as exc:
@@ -38,11 +41,13 @@ def check_query(query: str, base_iri: str, allowed_services: frozenset[str] | tu
         raise QueryFailed(400, "SPARQL syntax error: the query is nested too deeply to parse") from None
     except Exception as exc:  # rdflib raises plain errors for some bad terms
         raise QueryFailed(400, f"SPARQL syntax error: {exc}") from None
-    for target in service_targets(parsed, base_iri):
+    targets = service_targets(parsed, base_iri)
+    for target in targets:
         if target is None:
             raise QueryFailed(403, "SERVICE with a variable or unresolvable IRI is not allowed")
         if target not in allowed_services:
             raise QueryFailed(403, f"SERVICE <{target}> is not allowed: it is not on this endpoint's allowlist")
+    return targets
 
 
 def is_update(text: str) -> bool:

@@ -1,0 +1,96 @@
+"""The Flask application factory: wiring, limits, errors and the access log."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from time import perf_counter
+
+from flask import Flask, Response, g, render_template, request
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException, RequestURITooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from sciplan.config import Settings, load_settings
+
+from . import linked_data, negotiation, pages, sparql
+from .options import ServerOptions
+from .safety import QueryFailed
+from .state import State, current
+
+access_log = logging.getLogger("sciplan.access")
+log = logging.getLogger("sciplan.server")
+
+
+def create_app(settings: Settings | None = None, store=None) -> Flask:
+    """A WSGI app over a built store.
+
+    `store` is a store directory (default: settings.store), opened read-only
+    in every query worker, or a pyoxigraph Store to query in-process (tests,
+    embedding: no timeout then).
+    """
+    settings = settings or load_settings()
+    options = ServerOptions.from_settings(settings)
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=options.max_request_bytes, MAX_FORM_MEMORY_SIZE=options.max_request_bytes)
+    app.extensions["sciplan"] = State.open(settings, options, store, settings.extra.get("views_dir"))
+    if options.proxy_fix:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+    CORS(app, expose_headers=["X-SPARQL-MaxRows"])
+    for blueprint in (sparql.bp, pages.bp, linked_data.bp):  # linked data last: it takes every other path
+        app.register_blueprint(blueprint)
+    _install_access_log(app)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_access_log(app: Flask) -> None:
+    if not logging.getLogger("sciplan").handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        logging.getLogger("sciplan").addHandler(handler)
+        logging.getLogger("sciplan").setLevel(logging.INFO)
+
+    @app.before_request
+    def start():
+        g.started = perf_counter()
+        limit = current().options.max_request_bytes
+        if len(request.query_string) > limit:
+            raise RequestURITooLarge(f"the URL's query string is longer than {limit} bytes; POST the query instead")
+
+    @app.after_request
+    def line(response: Response) -> Response:
+        took = (perf_counter() - g.get("started", perf_counter())) * 1000
+        access_log.info(
+            "%s %s %s %d rows=%s query=%s %.1fms",
+            request.remote_addr or "-", request.method, request.path, response.status_code,
+            g.get("rows", "-"), g.get("query_hash", "-"), took,
+        )
+        return response
+
+
+def _install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(QueryFailed)
+    def query_failed(exc: QueryFailed):
+        return error_response(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        response = error_response(exc.code or 500, exc.description or exc.name)
+        response.headers.extend([(k, v) for k, v in exc.get_headers() if k == "Allow"])
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal server error; the error was logged")
+
+
+def error_response(status: int, message: str) -> Response:
+    """Plain text for programs, a page for browsers; never a stack trace."""
+    accept = request.accept_mimetypes
+    wants_html = negotiation.choose(accept, (negotiation.TURTLE, negotiation.HTML)) is negotiation.HTML
+    if wants_html:
+        body = render_template("error.html", status=status, message=message)
+        return Response(body, status=status, mimetype="text/html")
+    return Response(f"{status} {message}\n", status=status, mimetype="text/plain")

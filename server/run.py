@@ -1,0 +1,45 @@
+"""`sciplan serve`: the development server, or gunicorn with several workers."""
+
+from __future__ import annotations
+
+from sciplan.config import Settings
+
+from .options import ServerOptions
+
+
+def serve(settings: Settings, host: str, port: int, workers: int = 0) -> int:
+    if workers > 0:
+        return run_gunicorn(settings, host, port, workers)
+    from .app import create_app
+
+    app = create_app(settings)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    return 0
+
+
+def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    options = ServerOptions.from_settings(settings)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            config = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": max(2, options.query_processes),
+                "limit_request_line": 8190,  # gunicorn's maximum; longer queries must be POSTed
+                "timeout": int(options.query_timeout) + 30,
+                "graceful_timeout": 10,
+            }
+            for key, value in config.items():
+                self.cfg.set(key, value)
+
+        def load(self):  # runs in each worker: each gets its own query processes
+            from .app import create_app
+
+            return create_app(settings)
+
+    Server().run()
+    return 0

@@ -1,0 +1,195 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql (and /sparql/).
+
+GET ?query=, POST form and POST application/sparql-query; the protocol's
+default-graph-uri / named-graph-uri replace the query's FROM clauses.
+Without them the default graph is the union of all named graphs. Updates
+are refused (403): this endpoint is read-only. A GET without a query
+answers with the service description.
+"""
+
+from __future__ import annotations
+
+from hashlib import sha256
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, g, redirect, request, url_for
+from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
+
+from . import negotiation as neg
+from .results import WRITERS
+from .safety import UPDATE_REFUSED
+from .state import current
+
+bp = Blueprint("sparql", __name__)
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+SD_RESULT_FORMATS = (
+    "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+    "Turtle", "N-Triples", "RDF_XML", "JSON-LD",
+)
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql/", methods=["GET", "POST"], endpoint="endpoint_slash")
+def endpoint():
+    query, params = read_protocol_request()
+    if query is None:
+        return service_description()
+    g.query_hash = sha256(query.encode("utf-8")).hexdigest()[:12]
+    fmt_param = single(params, "format")
+    accept = request.accept_mimetypes
+    if request.method == "GET" and not fmt_param and neg.choose(accept, neg.RESULTS + neg.RDF + (neg.HTML,)) is neg.HTML:
+        return redirect(url_for("pages.index", query=query), 303)  # a browser: show the query page
+    results_fmt = neg.choose(accept, neg.RESULTS, fmt_param)
+    rdf_fmt = neg.choose(accept, neg.RDF, fmt_param)
+    if results_fmt is None and rdf_fmt is None:
+        raise NotAcceptable(f"no acceptable format; this endpoint offers {neg.describe_offer(neg.RESULTS + neg.RDF)}")
+    state = current()
+    outcome = state.run(
+        query,
+        default_graphs=iri_list(params, "default-graph-uri"),
+        named_graphs=iri_list(params, "named-graph-uri"),
+        rdf_format=(rdf_fmt or neg.TURTLE).ox_name,
+    )
+    g.rows = outcome.count
+    if outcome.kind == "graph":
+        if rdf_fmt is None:
+            raise NotAcceptable(f"a {query_kind(outcome)} result is RDF; acceptable are {neg.describe_offer(neg.RDF)}")
+        body, fmt = outcome.data, rdf_fmt
+    else:
+        if results_fmt is None:
+            raise NotAcceptable(f"a {query_kind(outcome)} result is a SPARQL result set; acceptable are {neg.describe_offer(neg.RESULTS)}")
+        body, fmt = WRITERS[results_fmt.name](outcome), results_fmt
+    response = Response(body, mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    if outcome.truncated:
+        response.headers["X-SPARQL-MaxRows"] = str(state.options.max_rows)
+    return response
+
+
+def query_kind(outcome) -> str:
+    return {"graph": "CONSTRUCT/DESCRIBE", "select": "SELECT", "ask": "ASK"}[outcome.kind]
+
+
+def read_protocol_request():
+    """The query text (None if there is none) and the parameters it came with."""
+    args = request.args
+    if request.method == "GET":
+        if "update" in args:
+            raise Forbidden(UPDATE_REFUSED)
+        return one_query(args.getlist("query")), args
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if request.mimetype == UPDATE_BODY:
+        raise Forbidden(UPDATE_REFUSED)
+    if request.mimetype not in (FORM, QUERY_BODY):
+        given = f"Content-Type {request.mimetype!r}" if request.mimetype else "no Content-Type"
+        raise UnsupportedMediaType(f"POST with {given}: send {FORM} (query=...) or {QUERY_BODY}")
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"Content-Type charset {charset!r}: only UTF-8 is accepted")
+    if request.mimetype == FORM:
+        form = request.form
+        if "update" in form or "update" in args:
+            raise Forbidden(UPDATE_REFUSED)
+        params = request.values  # URL and body parameters together
+        query = one_query(params.getlist("query"))
+        if query is None:
+            raise BadRequest("parameter 'query' is missing from the form")
+        return query, params
+    if "query" in args:
+        raise BadRequest(f"parameter 'query' must not be in the URL of a POST with {QUERY_BODY} body")
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the request body is not valid UTF-8 (byte {exc.start})") from None
+    return check_query_text(text), args
+
+
+def one_query(values: list[str]) -> str | None:
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadRequest(f"parameter 'query' was given {len(values)} times; send exactly one query")
+    return check_query_text(values[0])
+
+
+def check_query_text(text: str) -> str:
+    if not text.strip():
+        raise BadRequest("parameter 'query' is empty")
+    limit = current().options.max_request_bytes
+    if len(text.encode("utf-8")) > limit:
+        raise RequestEntityTooLarge(f"the query is longer than {limit} bytes")
+    return text
+
+
+def single(params, name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"parameter '{name}' was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def iri_list(params, name: str) -> tuple[str, ...]:
+    values = tuple(params.getlist(name))
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError:
+            raise BadRequest(f"parameter '{name}': not an absolute IRI: {value!r}") from None
+    return values
+
+
+# ---- service description ---------------------------------------------------
+
+def service_description():
+    fmt = neg.choose(request.accept_mimetypes, neg.RDF + (neg.HTML,), request.args.get("format"))
+    if fmt is None:
+        raise NotAcceptable(f"the service description is available as {neg.describe_offer(neg.RDF)}")
+    if fmt is neg.HTML:
+        return redirect(url_for("pages.index"), 303)
+    state = current()
+    data = ox.serialize(
+        description_triples(request.base_url, state.graph_sizes()),
+        format=getattr(ox.RdfFormat, fmt.ox_name),
+        prefixes={"sd": SD, "formats": FORMATS_NS, "void": "http://rdfs.org/ns/void#"} if fmt is neg.TURTLE else None,
+    )
+    response = Response(data, mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    return response
+
+
+def description_triples(endpoint_url: str, graphs: list[tuple[str, int]]) -> list[ox.Triple]:
+    """sd:Service for this endpoint: languages, formats, and the union default graph."""
+    def node(local: str, ns: str = SD) -> ox.NamedNode:
+        return ox.NamedNode(ns + local)
+
+    a = ox.NamedNode(RDF_TYPE)
+    service, dataset, default_graph = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
+    triples = [
+        (service, a, node("Service")),
+        (service, node("endpoint"), ox.NamedNode(endpoint_url)),
+        (service, node("supportedLanguage"), node("SPARQL11Query")),
+        (service, node("feature"), node("UnionDefaultGraph")),
+        *[(service, node("resultFormat"), node(f, FORMATS_NS)) for f in SD_RESULT_FORMATS],
+        (service, node("defaultDataset"), dataset),
+        (dataset, a, node("Dataset")),
+        (dataset, node("defaultGraph"), default_graph),
+        (default_graph, a, node("Graph")),
+        (default_graph, ox.NamedNode(VOID_TRIPLES), ox.Literal(str(sum(n for _, n in graphs)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+    ]
+    for number, (name, size) in enumerate(graphs):
+        named, graph = ox.BlankNode(f"ng{number}"), ox.BlankNode(f"g{number}")
+        triples += [
+            (dataset, node("namedGraph"), named),
+            (named, a, node("NamedGraph")),
+            (named, node("name"), ox.NamedNode(name)),
+            (named, node("graph"), graph),
+            (graph, a, node("Graph")),
+            (graph, ox.NamedNode(VOID_TRIPLES), ox.Literal(str(size), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+        ]
+    return [ox.Triple(*t) for t in triples]

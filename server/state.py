@@ -1,0 +1,114 @@
+"""What one web process holds: settings, limits, the query executor and small caches."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import current_app
+
+from sciplan.config import Settings
+from sciplan.describe import graph_sizes
+
+from .executor import InlineExecutor, Job, Outcome, ProcessPool, StoreHandle
+from .options import ServerOptions
+from .views import Views
+
+# Well-known vocabularies, for Turtle output and short names on pages. The data's
+# own namespaces come from vann:preferredNamespacePrefix declarations.
+COMMON_PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+DECLARED_PREFIXES = """
+SELECT ?prefix ?ns WHERE {
+  ?ns <http://purl.org/vocab/vann/preferredNamespacePrefix> ?prefix .
+  FILTER(isIRI(?ns))
+}"""
+
+
+@dataclass
+class State:
+    settings: Settings
+    options: ServerOptions
+    executor: InlineExecutor | ProcessPool
+    store_handle: StoreHandle | None
+    memory_store: ox.Store | None
+    views: Views
+    _cache: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, settings: Settings, options: ServerOptions, store=None, views_dir: Path | None = None) -> "State":
+        views = Views.load(views_dir)
+        if isinstance(store, ox.Store):
+            return cls(settings, options, InlineExecutor(store), None, store, views)
+        path = Path(store) if store is not None else Path(settings.store)
+        handle = StoreHandle(path)
+        handle.get()  # fail now, with the store path in the message, if there is no store
+        pool = ProcessPool(path, options.query_processes, options.query_timeout, options.query_memory_mb)
+        return cls(settings, options, pool, handle, None, views)
+
+    # ---- store access
+
+    def store(self) -> ox.Store:
+        """A read-only handle in this process, for dumps and counts (not for user queries)."""
+        return self.memory_store if self.memory_store is not None else self.store_handle.get()
+
+    @property
+    def version(self) -> str:
+        return self.store_handle.version if self.store_handle else f"memory-{id(self.memory_store)}"
+
+    def cached(self, name: str, compute):
+        """Memoize per store build: a rebuilt store gets fresh values."""
+        key = (self.version, name)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if k[0] == key[0]}
+            self._cache[key] = value
+        return value
+
+    # ---- queries
+
+    def job(self, query: str, **kw) -> Job:
+        kw.setdefault("max_rows", self.options.max_rows)
+        kw.setdefault("prefixes", tuple(self.prefixes().items()))
+        return Job(query=query, base_iri=self.settings.base, allowed_services=frozenset(self.options.service_allowlist), **kw)
+
+    def run(self, query: str, **kw) -> Outcome:
+        return self.executor.run(self.job(query, **kw))
+
+    # Metadata the pages need: cheap, cached, and run on this process's own handle.
+
+    def prefixes(self) -> dict[str, str]:
+        def compute():
+            found = dict(COMMON_PREFIXES)
+            for prefix, ns in self.store().query(DECLARED_PREFIXES, use_default_graph_as_union=True):
+                found.setdefault(prefix.value, ns.value)
+            return found
+        return self.cached("prefixes", compute)
+
+    def graph_sizes(self) -> list[tuple[str, int]]:
+        return self.cached("graph_sizes", lambda: graph_sizes(self.store()))
+
+    def close(self) -> None:
+        self.executor.close()
+
+
+def current() -> State:
+    return current_app.extensions["sciplan"]

@@ -1,0 +1,74 @@
+"""Optional tables on resource pages, written as SPARQL files beside the data model.
+
+A view is sciplan/views/<ClassLocalName>/<name>.rq: a SELECT with a
+`# title: ...` header line that uses ?this for the resource being shown.
+The server picks the views by the local names of the resource's rdf:types,
+so the web layer never needs to know what a plan or a body is.
+
+In a view's answer, a column ?x with a companion ?xLabel is shown as one
+column of links to ?x with the label as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sciplan
+
+DEFAULT_DIR = Path(sciplan.__file__).resolve().parent / "views"
+
+
+@dataclass(frozen=True)
+class View:
+    type_name: str
+    name: str
+    title: str
+    query: str
+
+
+def local_name(iri: str) -> str:
+    return iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1]
+
+
+def read_header(text: str, key: str) -> str | None:
+    """The value of a leading `# key: value` comment line."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("#"):
+            if line:
+                break
+            continue
+        name, _, value = line.lstrip("#").partition(":")
+        if name.strip().lower() == key and value.strip():
+            return value.strip()
+    return None
+
+
+class Views:
+    def __init__(self, by_type: dict[str, list[View]]):
+        self.by_type = by_type
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> "Views":
+        directory = Path(directory) if directory else DEFAULT_DIR
+        by_type: dict[str, list[View]] = {}
+        for path in sorted(directory.glob("*/*.rq")):
+            text = path.read_text(encoding="utf-8")
+            title = read_header(text, "title") or path.stem.replace("-", " ")
+            by_type.setdefault(path.parent.name, []).append(View(path.parent.name, path.stem, title, text))
+        return cls(by_type)
+
+    def for_types(self, type_iris) -> list[View]:
+        seen, found = set(), []
+        for iri in type_iris:
+            name = local_name(iri)
+            if name not in seen:
+                seen.add(name)
+                found.extend(self.by_type.get(name, []))
+        return found
+
+
+def columns(variables: list[str]) -> list[str]:
+    """The variables shown as columns: ?xLabel folds into ?x."""
+    return [v for v in variables if not (v.endswith("Label") and v[: -len("Label")] in variables)]
