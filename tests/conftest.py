@@ -34,3 +34,120 @@ def kg_store(kg_store_path):
 @pytest.fixture(scope="session")
 def kg_settings(repo_settings, kg_store_path) -> Settings:
     return repo_settings.with_(store=kg_store_path)
+
+
+# ---- server fixtures (tests/test_server_*.py) --------------------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+
+SERVER_W3C = SHARED / "w3c"
+SERVER_PROTOCOL_TESTS = SERVER_W3C / "sparql11-protocol" / "protocol_tests.json"
+
+
+def server_w3c_graphs() -> list[tuple[Path, str]]:
+    """(file, graph) pairs the W3C protocol tests expect in the store; [] without ../shared."""
+    if not SERVER_PROTOCOL_TESTS.exists():
+        return []
+    tests = json.loads(SERVER_PROTOCOL_TESTS.read_text(encoding="utf-8"))
+    pairs = {(g["file"], g["graph"]) for t in tests for g in t["graph_data"]}
+    return [(SERVER_PROTOCOL_TESTS.parent / f, graph) for f, graph in sorted(pairs)]
+
+
+@pytest.fixture(scope="session")
+def server_w3c_dir() -> Path:
+    if not SERVER_PROTOCOL_TESTS.exists():
+        pytest.skip(f"W3C test suites not found: expected {SERVER_W3C} (the shared/ folder beside the repository)")
+    return SERVER_W3C
+
+
+@pytest.fixture(scope="session")
+def server_store(tmp_path_factory, repo_settings) -> Path:
+    """The repository's data built into a temporary store, plus the W3C protocol test graphs if present."""
+    import pyoxigraph as ox
+
+    settings = repo_settings.with_(store=tmp_path_factory.mktemp("server") / "store")
+    build(settings)
+    store = ox.Store(str(settings.store.resolve()))
+    for path, graph in server_w3c_graphs():
+        store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+    store.flush()
+    del store
+    return settings.store
+
+
+@pytest.fixture(scope="session")
+def server_settings(repo_settings, server_store) -> Settings:
+    return repo_settings.with_(store=server_store)
+
+
+@pytest.fixture(scope="session")
+def server_app(server_settings):
+    """The app over server_store with the default limits and a pool of query processes."""
+    from server import create_app
+
+    app = create_app(server_settings)
+    yield app
+    app.extensions["sciplan"].close()
+
+
+@pytest.fixture
+def server_client(server_app):
+    return server_app.test_client()
+
+
+def server_free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_start(args: list[str], port: int, log: Path, env: dict | None = None):
+    """Start `sciplan ... serve` and wait until it answers; returns the process."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sciplan.cli", *args, "--port", str(port)],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", timeout=5):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    server_stop(proc)
+    raise RuntimeError(f"server did not start: {' '.join(args)}\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def server_stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server_live(server_store, tmp_path_factory) -> str:
+    """`sciplan serve --workers 2` (gunicorn) over server_store on a free loopback port.
+
+    Its own /sparql is on the SERVICE allowlist, so federated queries can be tested.
+    """
+    port = server_free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = server_start(
+        ["--store", str(server_store), "serve", "--workers", "2"], port,
+        tmp_path_factory.mktemp("live") / "server.log",
+        env={"SCIPLAN_SERVICE_ALLOWLIST": f"{url}/sparql"},
+    )
+    yield url
+    server_stop(proc)
