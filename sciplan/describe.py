@@ -127,4 +127,6 @@ def describe(store: ox.Store, settings: Settings, built: str | None = None) -> l
             (graph, a, iri(VOID + "Dataset")),
             (graph, iri(VOID + "triples"), integer(size)),
         ]
-    return [ox.Triple(*t) for t in triples]
+    from .align.linksets import as_oxigraph, linksets  # links to other datasets and across plans, with sizes
+
+    return [ox.Triple(*t) for t in triples] + as_oxigraph(linksets(store, settings))

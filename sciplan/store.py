@@ -17,7 +17,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -68,14 +68,17 @@ def source_files(settings: Settings) -> list[Path]:
     return files
 
 
-def load_file(store: ox.Store, path: Path, graph: str, base: str) -> None:
+def read_file(path: Path, graph: str, base: str) -> Iterator[ox.Quad]:
+    """The triples of one Turtle file as quads of its named graph; errors name the file and line."""
+    target = ox.NamedNode(graph)
     try:
-        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base, to_graph=ox.NamedNode(graph))
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base):
+            yield ox.Quad(triple.subject, triple.predicate, triple.object, target)
     except SyntaxError as exc:
         line = f":{exc.lineno}" if exc.lineno else ""
         raise BuildError(f"{path}{line}: {exc.msg}") from None
     except OSError as exc:
-        raise BuildError(f"{path}: {exc}") from None
+        raise BuildError(f"{path}: {exc.strerror or exc}") from None
 
 
 def build(
@@ -104,14 +107,20 @@ def _build_locked(settings: Settings, files: list[Path], link: Path, progress) -
     fresh = versions / f"build-{time.time_ns()}"
     report = BuildReport(store=link)
     store = ox.Store(str(fresh))
-    try:
+
+    def quads() -> Iterator[ox.Quad]:
         for number, path in enumerate(files, 1):
             if progress:
                 progress(number, len(files), path)
-            graph = graph_iri(settings, path)
-            before = len(store)
-            load_file(store, path, graph, settings.base)
-            report.files.append(LoadedFile(path, graph, len(store) - before))
+            loaded = LoadedFile(path, graph_iri(settings, path), 0)
+            for quad in read_file(path, loaded.graph, settings.base):
+                loaded.triples += 1
+                yield quad
+            report.files.append(loaded)
+
+    try:
+        # One bulk load for all files: it writes sorted files directly, far faster than a load per file.
+        store.bulk_extend(quads())
         store.flush()
     except BaseException as exc:
         # Close the half-built store (frames of the traceback hold it) before removing it.

@@ -64,9 +64,12 @@ class Outcome:
 
 def bind_this(query: str, iri: str) -> str:
     """Put <iri> for ?this; the IRI is checked so it cannot break out of <...>."""
-    if IRI_FORBIDDEN.search(iri):
-        raise QueryFailed(400, f"not a usable IRI: {iri!r}")
-    ox.NamedNode(iri)  # raises ValueError on anything else that is not an IRI
+    try:
+        if IRI_FORBIDDEN.search(iri):
+            raise ValueError("character not allowed in an IRI")
+        ox.NamedNode(iri)  # raises ValueError on anything else that is not an IRI
+    except ValueError as exc:
+        raise QueryFailed(400, f"not a usable IRI: {iri!r} ({exc})") from None
     return THIS.sub(lambda _: f"<{iri}>", query)
 
 

@@ -59,7 +59,7 @@ def resource(path: str):
         raise
     response.vary.add("Accept")
     response.headers["Link"] = ", ".join(
-        f'<{request.base_url}?format={f.name}>; rel="alternate"; type="{f.media_type}"' for f in neg.RDF
+        f'<?format={f.name}>; rel="alternate"; type="{f.media_type}"' for f in neg.RDF  # relative: ASCII only
     )
     return response
 

@@ -20,22 +20,21 @@ class Format:
     media_type: str                # what the response says it is
     also: tuple[str, ...] = ()     # other media types that select it
     ox_name: str = ""              # pyoxigraph RdfFormat name, for RDF formats
-    extension: str = ""
 
     @property
     def media_types(self) -> tuple[str, ...]:
         return (self.media_type,) + self.also
 
 
-JSON = Format("json", "application/sparql-results+json", ("application/json",), extension="srj")
-XML = Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml"), extension="srx")
-CSV = Format("csv", "text/csv", extension="csv")
-TSV = Format("tsv", "text/tab-separated-values", extension="tsv")
-TURTLE = Format("turtle", "text/turtle", ("application/x-turtle",), "TURTLE", "ttl")
-NTRIPLES = Format("ntriples", "application/n-triples", ("text/plain",), "N_TRIPLES", "nt")
-RDFXML = Format("rdfxml", "application/rdf+xml", (), "RDF_XML", "rdf")
-JSONLD = Format("jsonld", "application/ld+json", (), "JSON_LD", "jsonld")
-HTML = Format("html", "text/html", ("application/xhtml+xml",), extension="html")
+JSON = Format("json", "application/sparql-results+json", ("application/json",))
+XML = Format("xml", "application/sparql-results+xml", ("application/xml",))
+CSV = Format("csv", "text/csv")
+TSV = Format("tsv", "text/tab-separated-values")
+TURTLE = Format("turtle", "text/turtle", ("application/x-turtle",), "TURTLE")
+NTRIPLES = Format("ntriples", "application/n-triples", ("text/plain",), "N_TRIPLES")
+RDFXML = Format("rdfxml", "application/rdf+xml", (), "RDF_XML")
+JSONLD = Format("jsonld", "application/ld+json", (), "JSON_LD")
+HTML = Format("html", "text/html", ("application/xhtml+xml",))
 
 RESULTS = (JSON, XML, CSV, TSV)
 RDF = (TURTLE, JSONLD, NTRIPLES, RDFXML)

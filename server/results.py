@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 from .executor import Outcome
 
 SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+_WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}  # as references, so no parser trims them
 
 
 def write_json(outcome: Outcome) -> bytes:
@@ -54,7 +55,7 @@ def _xml_term(term: dict) -> str:
         attrs = f" xml:lang={quoteattr(term['xml:lang'])}"
     elif "datatype" in term:
         attrs = f" datatype={quoteattr(term['datatype'])}"
-    return f"<literal{attrs}>{escape(term['value'])}</literal>"
+    return f"<literal{attrs}>{escape(term['value'], _WHITESPACE)}</literal>"
 
 
 def write_csv(outcome: Outcome) -> bytes:

@@ -147,7 +147,86 @@ def server_live(server_store, tmp_path_factory) -> str:
     proc = server_start(
         ["--store", str(server_store), "serve", "--workers", "2"], port,
         tmp_path_factory.mktemp("live") / "server.log",
-        env={"SCIPLAN_SERVICE_ALLOWLIST": f"{url}/sparql"},
+        env={"SCIPLAN_SERVICE_ALLOWLIST": f"{url}/sparql", "SCIPLAN_BASE": Settings().base},
     )
     yield url
     server_stop(proc)
+
+
+# ---- validate fixtures (tests/test_validate_*.py) ----------------------------
+
+class ValidateKG:
+    """The built seed graph, copied into memory so that a test can change a graph and validate.
+
+    Graphs are named as in the store, below <base>graph/: "plans/huadu-2022-2025", "organizations".
+    """
+
+    def __init__(self, store_path: Path, settings: Settings):
+        import pyoxigraph as ox
+        from rdflib import Namespace
+
+        self.ox = ox
+        self.store = open_store(store_path)
+        self.settings = settings
+        self.base = settings.base
+        self.SP = Namespace(self.base + "def/")
+        self._baseline: dict = {}
+
+    def node(self, path: str):
+        from rdflib import URIRef
+
+        return URIRef(self.base + path)
+
+    def graph(self, name: str):
+        """An rdflib copy of one named graph."""
+        from rdflib import Graph
+
+        quads = self.store.quads_for_pattern(None, None, None, self.ox.NamedNode(self.base + "graph/" + name))
+        data = self.ox.serialize((q.triple for q in quads), format=self.ox.RdfFormat.N_TRIPLES)
+        return Graph().parse(data=data.decode("utf-8"), format="nt")
+
+    def validate(self, changed: dict | None = None, plan: str | None = None):
+        """Validate the seed graph with some graphs replaced by (changed) rdflib graphs."""
+        from sciplan.validate import validate_store
+
+        ox = self.ox
+        mem = ox.Store()
+        mem.extend(self.store.quads_for_pattern(None, None, None))
+        for name, g in (changed or {}).items():
+            graph = ox.NamedNode(self.base + "graph/" + name)
+            mem.remove_graph(graph)
+            mem.load(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        return validate_store(mem, self.settings, base=self.base, plan=plan)
+
+    def baseline(self, plan: str | None = None):
+        """The unchanged seed graph's validation (cached)."""
+        if plan not in self._baseline:
+            self._baseline[plan] = self.validate(plan=plan)
+        return self._baseline[plan]
+
+    def drop_unit(self, g, owner, body, role: str) -> None:
+        """Remove a lead/cooperating unit of a task or section: the unit triple and its assignment(s)."""
+        prop = self.SP.leadUnit if role == "lead" else self.SP.cooperatingUnit
+        g.remove((owner, prop, body))
+        for a in list(g.objects(owner, self.SP.assignment)):
+            if (a, self.SP.unit, body) in g and (a, self.SP.role, self.node(f"scheme/role/{role}")) in g:
+                g.remove((owner, self.SP.assignment, a))
+                g.remove((a, None, None))
+
+
+@pytest.fixture(scope="session")
+def validate_kg(kg_store_path, repo_settings) -> ValidateKG:
+    return ValidateKG(kg_store_path, repo_settings)
+
+
+# ---- alignment fixtures (tests/test_align*.py, tests/test_queries.py, tests/test_pictures.py) ----
+
+
+@pytest.fixture(scope="session")
+def align_store(kg_store_path, repo_settings):
+    """The repository's store, once data/ttl/alignment is checked to be what the curated files give."""
+    from sciplan.align.apply import run
+
+    stale = run(repo_settings, check=True)
+    assert not stale, f"data/ttl/alignment is stale, run `sciplan align apply`: {stale}"
+    return open_store(kg_store_path)

@@ -1,0 +1,250 @@
+"""Synthetic national-scale data shaped like the real plans, for benchmarks.
+
+One plan per jurisdiction of a generation: 1 national, 31 provincial, 333
+prefectural and 2,844 county plans at scale 1.0. Every plan copies the
+structure, task titles and division of work of the real 南沙 plan (read from
+its source through the extractor), re-prefixed for its level, so queries and
+shapes behave as on real data. Defects are injected at known rates and listed
+in manifest.json, so validation at scale is checked against a known count:
+
+    missing-lead     a task point with no lead unit
+    foreign-body     a lead unit that belongs to another jurisdiction
+    bad-basis        a plan based on a plan whose jurisdiction does not contain its own
+
+Everything is deterministic for a given seed and scale. The output is a data
+directory: build it with `sciplan --store S build` after pointing data_dir at
+it (see `sciplan synth --help`). It is never mixed with the real graph.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .config import Settings
+from .extract import nansha
+from .extract.text import squeeze
+
+FULL = {"provincial": 31, "prefectural": 333, "county": 2844}
+PROVINCE_PREFIXES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+                     50, 51, 52, 53, 54, 61, 62, 63, 64, 65]
+LEVEL_CHAR = {"national": "国家", "provincial": "省", "prefectural": "市", "county": "区"}
+LEVEL_NAME = {"national": "全国", "provincial": "合成省", "prefectural": "合成市", "county": "合成区"}
+DEFAULT_RATES = {"missing-lead": 0.002, "foreign-body": 0.002, "bad-basis": 0.01}
+
+PREFIXES = """@prefix sp: <def/> .
+@prefix eli: <http://data.europa.eu/eli/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+
+@dataclass
+class Place:
+    code: str
+    level: str
+    parent: "Place | None"
+    name: str
+    children: list["Place"] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return "cn" if self.level == "national" else self.code
+
+
+@dataclass
+class TemplateTask:
+    title: str
+    lead: list[str]  # unit suffixes, e.g. 教育局
+    cooperating: list[str]
+
+
+@dataclass
+class TemplateSection:
+    kind: str
+    number: int
+    title: str
+    tasks: list[TemplateTask]
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def unit_suffix(name: str) -> str | None:
+    """区教育局 → 教育局, 团区委 → 团委; bodies without the district prefix are not templated."""
+    if name == "团区委":
+        return "团委"
+    return name[1:] if name.startswith("区") else None
+
+
+def body_name(suffix: str, level: str) -> str:
+    if suffix == "团委":
+        return "团" + LEVEL_CHAR[level][-1] + "委"
+    return LEVEL_CHAR[level] + suffix
+
+
+def load_template(settings: Settings) -> tuple[list[TemplateSection], dict[str, list[str]]]:
+    """The 南沙 plan's sections and tasks, and the functions of each unit suffix."""
+    cur = settings.data_dir.parent / "curation"
+    plans = yaml.safe_load((cur / "plans.yaml").read_text(encoding="utf-8"))
+    spec = next(p for p in plans["plans"] if p["id"] == "nansha-2022-2025")
+    text = (settings.sources_dir / plans["sources"][spec["source"]]["file"]).read_text(encoding="utf-8")
+    parsed = nansha.parse(text, yaml.safe_load((cur / spec["curation"]).read_text(encoding="utf-8")))
+    orgs = yaml.safe_load((cur / "organizations.yaml").read_text(encoding="utf-8"))["jurisdictions"]["440115"]
+    functions = {unit_suffix(n): (s or {}).get("functions", []) for n, s in orgs.items() if unit_suffix(n)}
+
+    def suffixes(units) -> list[str]:
+        return list(dict.fromkeys(s for s in (unit_suffix(n) for n in units.names) if s)) if units else []
+
+    sections = []
+    for part in parsed.parts:
+        for sec in part.sections:
+            tasks = [TemplateTask(squeeze(t.title), suffixes(t.lead), suffixes(t.cooperating)) for t in sec.tasks]
+            sections.append(TemplateSection(part.kind, sec.number, sec.title, tasks))
+    return sections, functions
+
+
+def jurisdictions(scale: float) -> list[Place]:
+    """The national level, then provinces, cities and counties spread evenly under their parents."""
+    nation = Place("cn", "national", None, "中华人民共和国")
+    counts = {level: max(1, round(n * scale)) for level, n in FULL.items()}
+    provinces = [Place(f"{p}0000", "provincial", nation, f"合成省{p}") for p in PROVINCE_PREFIXES[:counts["provincial"]]]
+    nation.children = provinces
+    cities = []
+    for i in range(counts["prefectural"]):
+        parent = provinces[i % len(provinces)]
+        code = f"{parent.code[:2]}{len(parent.children) + 1:02d}00"
+        city = Place(code, "prefectural", parent, f"合成市{code[:4]}")
+        parent.children.append(city)
+        cities.append(city)
+    counties = []
+    for i in range(counts["county"]):
+        parent = cities[i % len(cities)]
+        code = f"{parent.code[:4]}{len(parent.children) + 1:02d}"
+        county = Place(code, "county", parent, f"合成区{code}")
+        parent.children.append(county)
+        counties.append(county)
+    return [nation] + provinces + cities + counties
+
+
+def plan_iri(place: Place) -> str:
+    start, end = (2021, 2035) if place.level == "national" else ((2021, 2025) if place.level == "provincial" else (2022, 2025))
+    return f"plan/{place.key}/{start}-{end}"
+
+
+def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021,
+             rates: dict[str, float] | None = None) -> dict:
+    """Write a synthetic data directory at `out`; return the manifest (counts and defective records)."""
+    rates = {**DEFAULT_RATES, **(rates or {})}
+    rng = random.Random(seed)
+    sections, functions = load_template(settings)
+    places = jurisdictions(scale)
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "plans").mkdir(parents=True)
+    shutil.copy(settings.data_dir / "schemes.ttl", out / "schemes.ttl")
+    suffixes = sorted({s for sec in sections for t in sec.tasks for s in t.lead + t.cooperating})
+    defects: dict[str, list[str]] = {kind: [] for kind in rates}
+    tasks = 0
+
+    with open(out / "jurisdictions.ttl", "w", encoding="utf-8") as f:
+        f.write(PREFIXES)
+        for p in places:
+            f.write(f"<place/{p.key}> a sp:Jurisdiction ; skos:prefLabel {quote(p.name)}@zh ; rdfs:label {quote(p.name)}@zh ;"
+                    f" sp:level <scheme/level/{p.level}>")
+            if p.level != "national":
+                f.write(f" ; sp:gbCode {quote(p.code)} ; skos:broader <place/{p.parent.key}>")
+            f.write(" .\n")
+    with open(out / "organizations.ttl", "w", encoding="utf-8") as f:
+        f.write(PREFIXES)
+        for p in places:
+            for suffix in suffixes:
+                name = body_name(suffix, p.level)
+                f.write(f"<org/{p.key}/{name}> a sp:Body, org:Organization ; skos:prefLabel {quote(name)}@zh ;"
+                        f" rdfs:label {quote(name)}@zh ; sp:jurisdiction <place/{p.key}>")
+                for fn in functions.get(suffix, []):
+                    f.write(f" ; org:classification <scheme/function/{fn}>")
+                f.write(" .\n")
+
+    for number, p in enumerate(places, 1):
+        iri = plan_iri(p)
+        lines = [PREFIXES]
+        start, end = iri.rsplit("/", 1)[1].split("-")
+        year = int(start) + (1 if p.level in ("prefectural", "county") else 0)
+        title = f"{p.name}全民科学素质行动规划纲要实施方案({start}-{end}年)"
+        lines.append(f"<{iri}> a sp:Plan ; rdfs:label {quote(title)}@zh ; dcterms:title {quote(title)}@zh ;"
+                     f" eli:id_local {quote(f'合{p.key}府〔{year}〕{number}号')} ; sp:level <scheme/level/{p.level}> ;"
+                     f" eli:jurisdiction <place/{p.key}> ; sp:periodStart \"{start}\"^^xsd:gYear ; sp:periodEnd \"{end}\"^^xsd:gYear ;"
+                     f" eli:date_document \"{year}-{1 + number % 12:02d}-{1 + number % 28:02d}\"^^xsd:date")
+        if p.parent is not None:
+            basis = p.parent
+            if rng.random() < rates["bad-basis"] and (stranger := other_place(places, p, rng)) is not p:
+                basis = stranger
+                defects["bad-basis"].append(iri)
+            lines.append(f" ; eli:based_on <{plan_iri(basis)}>")
+        lines.append(" .\n")
+        for kind in ("actions", "projects"):
+            part = f"{iri}/part/{kind}"
+            label = "提升行动" if kind == "actions" else "重点工程"
+            lines.append(f"<{iri}> eli:has_part <{part}> .\n<{part}> a sp:Part ; rdfs:label \"{label}\"@zh ; dcterms:title \"{label}\"@zh ;"
+                         f" sp:partKind <scheme/part-kind/{kind}> ; eli:is_part_of <{iri}> .\n")
+        for sec in sections:
+            s_iri = f"{iri}/part/{sec.kind}/section/{sec.number}"
+            lines.append(f"<{iri}/part/{sec.kind}> eli:has_part <{s_iri}> .\n<{s_iri}> a sp:Section ; rdfs:label {quote(sec.title)}@zh ;"
+                         f" dcterms:title {quote(sec.title)}@zh ; sp:number {sec.number} ; eli:is_part_of <{iri}/part/{sec.kind}> .\n")
+            for n, t in enumerate(sec.tasks, 1):
+                t_iri = f"{s_iri}/point/{n}"
+                tasks += 1
+                lines.append(f"<{s_iri}> eli:has_part <{t_iri}> .\n<{t_iri}> a sp:TaskPoint ; rdfs:label {quote(t.title)}@zh ;"
+                             f" dcterms:title {quote(t.title)}@zh ; sp:number {n} ; eli:is_part_of <{s_iri}>")
+                lead = [f"<org/{p.key}/{body_name(s, p.level)}>" for s in t.lead]
+                roll = rng.random()
+                if roll < rates["missing-lead"]:
+                    lead = []
+                    defects["missing-lead"].append(t_iri)
+                elif roll < rates["missing-lead"] + rates["foreign-body"] and lead:
+                    stranger = other_place(places, p, rng)
+                    if stranger is not p:
+                        lead = [f"<org/{stranger.key}/{body_name(t.lead[0], stranger.level)}>"]
+                        defects["foreign-body"].append(t_iri)
+                coop = [f"<org/{p.key}/{body_name(s, p.level)}>" for s in t.cooperating]
+                if lead:
+                    lines.append(" ; sp:leadUnit " + ", ".join(lead))
+                if coop:
+                    lines.append(" ; sp:cooperatingUnit " + ", ".join(coop))
+                lines.append(" .\n")
+        (out / "plans" / f"{p.key}-{start}-{end}.ttl").write_text("".join(lines), encoding="utf-8")
+
+    manifest = {
+        "seed": seed, "scale": scale, "rates": rates, "plans": len(places), "task_points": tasks,
+        "jurisdictions": {level: sum(1 for p in places if p.level == level) for level in LEVEL_CHAR},
+        "defects": {kind: len(items) for kind, items in defects.items()},
+        "defective": defects,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+def other_place(places: list[Place], place: Place, rng: random.Random) -> Place:
+    """A place of the same level outside the place's own province (never an ancestor)."""
+    province = place if place.level == "provincial" else _province(place)
+    candidates = [p for p in places if p.level == place.level and _province(p) is not province]
+    if not candidates:  # a single province: take a sibling county/city elsewhere in the tree
+        candidates = [p for p in places if p.level == place.level and p is not place and p.parent is not place.parent]
+    return rng.choice(candidates) if candidates else place
+
+
+def _province(place: Place) -> Place | None:
+    while place is not None and place.level not in ("provincial", "national"):
+        place = place.parent
+    return place

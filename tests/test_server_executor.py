@@ -1,0 +1,147 @@
+"""Query workers: the timeout kills a runaway query while others are answered; safety checks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from server import create_app
+from server.executor import Job, ProcessPool, bind_this
+from server.options import ServerOptions
+from server.safety import QueryFailed, check_query
+
+CROSS_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+BASE = "https://w3id.org/sciplan/"
+
+
+@pytest.fixture(scope="module")
+def short_timeout_app(server_settings):
+    app = create_app(server_settings.with_(extra={"query_timeout": 2, "query_processes": 2}))
+    yield app
+    app.extensions["sciplan"].close()
+
+
+def test_runaway_query_is_stopped_by_the_timeout_while_a_simple_query_is_answered(short_timeout_app):
+    client = short_timeout_app.test_client()
+    slow = {}
+    thread = threading.Thread(target=lambda: slow.update(r=client.get("/sparql", query_string={"query": CROSS_COUNT})))
+    started = time.monotonic()
+    thread.start()
+    time.sleep(0.3)  # let the runaway query reach a worker
+    fast = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert fast.status_code == 200 and fast.json["boolean"] is True
+    assert "r" not in slow, "the simple query was answered while the runaway one was still running"
+    thread.join(timeout=30)
+    assert slow["r"].status_code == 503
+    assert "time limit of 2 s" in slow["r"].get_data(as_text=True)
+    assert time.monotonic() - started < 10
+    again = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert again.status_code == 200, "the pool recovered after killing the worker"
+
+
+def test_a_worker_that_dies_mid_query_gives_503_and_is_replaced(short_timeout_app):
+    client = short_timeout_app.test_client()
+    pool = short_timeout_app.extensions["sciplan"].executor
+    slow = {}
+    thread = threading.Thread(target=lambda: slow.update(r=client.get("/sparql", query_string={"query": CROSS_COUNT})))
+    thread.start()
+    time.sleep(0.5)
+    for pid in pool.pids:
+        os.kill(pid, signal.SIGKILL)
+    thread.join(timeout=30)
+    assert slow["r"].status_code == 503
+    assert "ended unexpectedly" in slow["r"].get_data(as_text=True)
+    for _ in range(3):  # the idle worker that was killed too is replaced before use
+        assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+def test_busy_pool_answers_503(server_store):
+    pool = ProcessPool(server_store, size=1, timeout=0.2)
+    try:
+        taken = pool._idle.get()
+        with pytest.raises(QueryFailed) as caught:
+            pool.run(Job("ASK {}", BASE))
+        assert caught.value.status == 503 and "busy" in caught.value.message
+        pool._idle.put(taken)
+        pool.timeout = 30  # room for the worker's start-up
+        assert pool.run(Job("ASK {}", BASE)).boolean is True
+    finally:
+        pool.close()
+
+
+def test_unexpected_error_inside_a_worker_is_a_plain_500(server_store):
+    pool = ProcessPool(server_store, size=1, timeout=30)
+    try:
+        with pytest.raises(QueryFailed) as caught:
+            pool.run(Job("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", BASE, rdf_format="NO_SUCH_FORMAT"))
+        assert caught.value.status == 500
+        assert caught.value.message == "internal error while running the query"
+    finally:
+        pool.close()
+
+
+def test_inline_executor_serves_an_in_memory_store(server_settings):
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(BASE + "x"), ox.NamedNode(BASE + "p"), ox.Literal("v"), ox.NamedNode(BASE + "g")))
+    app = create_app(server_settings, store=store)
+    response = app.test_client().get("/sparql", query_string={"query": "SELECT ?o WHERE { ?s ?p ?o }"})
+    assert response.json["results"]["bindings"] == [{"o": {"type": "literal", "value": "v"}}]
+    assert app.test_client().get("/x", headers={"Accept": "text/turtle"}).status_code == 200
+
+
+def test_missing_store_fails_at_startup_with_its_path(server_settings, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no store at"):
+        create_app(server_settings.with_(store=tmp_path / "nothing"))
+
+
+# ---- safety ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, allowed, status", [
+    ("SELECT * { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", (), 403),
+    ("SELECT * { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", ("http://a.example/sparql",), None),
+    ("PREFIX a: <http://a.example/> SELECT * { SERVICE a:sparql { ?s ?p ?o } }", ("http://a.example/sparql",), None),
+    ("SELECT * { SERVICE <http://a.example/sparql/> { ?s ?p ?o } }", ("http://a.example/sparql",), 403),
+    ("SELECT * { SERVICE ?x { ?s ?p ?o } }", ("http://a.example/sparql",), 403),
+    ("LOAD <http://a.example/data>", (), 403),
+    ("SELECT * WHERE { ?s ?p }", (), 400),
+])
+def test_check_query(query, allowed, status):
+    if status is None:
+        assert check_query(query, BASE, frozenset(allowed)) == ["http://a.example/sparql"]
+    else:
+        with pytest.raises(QueryFailed) as caught:
+            check_query(query, BASE, frozenset(allowed))
+        assert caught.value.status == status
+
+
+@pytest.mark.parametrize("iri", [BASE + "a> } DROP ALL { <x", BASE + 'a"b', BASE + "a b", "not an iri"])
+def test_bind_this_refuses_what_could_break_out_of_the_iri(iri):
+    with pytest.raises(QueryFailed) as caught:
+        bind_this("SELECT * { ?this ?p ?o }", iri)
+    assert caught.value.status == 400
+
+
+def test_bind_this_replaces_only_the_variable_this():
+    query = "SELECT ?thisOne WHERE { ?this ?p ?thisOne . $this ?q ?o }"
+    assert bind_this(query, BASE + "区") == f"SELECT ?thisOne WHERE {{ <{BASE}区> ?p ?thisOne . <{BASE}区> ?q ?o }}"
+
+
+# ---- options ---------------------------------------------------------------------
+
+def test_options_come_from_extra_then_environment(server_settings):
+    env = {"SCIPLAN_QUERY_TIMEOUT": "3.5", "SCIPLAN_MAX_ROWS": "7", "SCIPLAN_SERVICE_ALLOWLIST": "http://a/ http://b/",
+           "SCIPLAN_PROXY_FIX": "yes"}
+    options = ServerOptions.from_settings(server_settings.with_(extra={"max_rows": 9}), env)
+    assert options.query_timeout == 3.5 and options.max_rows == 9
+    assert options.service_allowlist == ("http://a/", "http://b/") and options.proxy_fix is True
+
+
+def test_bad_option_value_names_the_variable(server_settings):
+    with pytest.raises(ValueError, match="SCIPLAN_MAX_ROWS"):
+        ServerOptions.from_settings(server_settings, {"SCIPLAN_MAX_ROWS": "many"})
