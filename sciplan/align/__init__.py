@@ -22,10 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Settings
-
-
-def curation_dir(settings: Settings) -> Path:
-    return settings.data_dir.parent / "curation"
+from ..generated import write_files  # noqa: F401  (re-exported for the align modules)
+from ..extract import curation_dir  # noqa: F401  (data/curation, shared with `sciplan extract`)
 
 
 def output_dir(settings: Settings) -> Path:

@@ -21,8 +21,10 @@ from pathlib import Path
 import yaml
 
 from ..config import Settings
-from . import curation_dir, similarity
-from .tasks import Task, load_graph, plan_files, tasks
+from ..extract import load_yaml
+from ..extract.writer import CurationError
+from . import curation_dir, similarity, write_files
+from .tasks import Task, load_graph, plan_files, short, task_order, tasks
 
 PROPOSALS_FILE = "alignment-proposals.yaml"
 DECISIONS_FILE = "alignment.yaml"
@@ -60,18 +62,6 @@ class Proposal:
         }
 
 
-def short(task_iri: str) -> str:
-    """plan/440115/2022-2025/part/actions/section/4/point/3 → 440115/2022-2025/actions/4/3"""
-    return (task_iri.removeprefix("plan/").replace("/part/", "/", 1)
-            .replace("/section/", "/", 1).replace("/point/", "/", 1))
-
-
-def long(short_iri: str) -> str:
-    """The inverse of `short`."""
-    jur, period, kind, section, point = short_iri.split("/", 4)
-    return f"plan/{jur}/{period}/part/{kind}/section/{section}/point/{point}"
-
-
 def pair_id(a: str, b: str) -> str:
     return f"{short(a)}~{short(b)}"
 
@@ -84,12 +74,12 @@ def same_position(a: Task, b: Task) -> bool:
 def propose(config: dict, all_tasks: list[Task]) -> list[Proposal]:
     threshold = float(config["threshold"])
     by_plan: dict[str, list[Task]] = {}
-    for t in all_tasks:
+    for t in sorted(all_tasks, key=task_order):
         by_plan.setdefault(t.plan, []).append(t)
     wanted = {p[k] for p in config["pairings"] for k in ("a", "b")}
     missing = sorted(w for w in wanted if w not in by_plan)
     if missing:
-        raise ValueError(f"pairings name plans without task points: {', '.join(missing)}")
+        raise CurationError(f"pairings name plans without task points: {', '.join(missing)}")
     tfidf = similarity.TfIdf([t.title + t.text for plan in sorted(wanted) for t in by_plan[plan]])
     out: list[Proposal] = []
     for pairing in config["pairings"]:
@@ -125,9 +115,9 @@ def render(config: dict, proposals: list[Proposal]) -> str:
 
 def load_config(settings: Settings) -> dict:
     path = curation_dir(settings) / DECISIONS_FILE
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = load_yaml(path)
     if "propose" not in doc:
-        raise ValueError(f"{path}: no `propose:` settings")
+        raise CurationError(f"{path}: no `propose:` settings")
     return doc["propose"]
 
 
@@ -139,9 +129,6 @@ def run(settings: Settings, check: bool = False) -> tuple[Path, bool, int]:
     """Write (or compare) the proposals file; returns (path, changed, number of proposals)."""
     config = load_config(settings)
     proposals = propose(config, tasks(load_graph(plan_files(settings.data_dir))))
-    text = render(config, proposals)
     path = proposals_path(settings)
-    changed = not path.exists() or path.read_text(encoding="utf-8") != text
-    if changed and not check:
-        path.write_text(text, encoding="utf-8")
-    return path, changed, len(proposals)
+    changed = write_files({path: render(config, proposals)}, check)
+    return path, bool(changed), len(proposals)

@@ -107,5 +107,10 @@ def plan_titles(g: Graph) -> dict[str, str]:
     return {rel(p): str(g.value(p, DCTERMS.title)) for p in g.subjects(RDF.type, SP.Plan)}
 
 
+def short(path: str) -> str:
+    """The short key curated files use: plan/440115/2022-2025/part/actions/section/4/point/3 → 440115/2022-2025/actions/4/3."""
+    return path.removeprefix("plan/").replace("/part/", "/", 1).replace("/section/", "/", 1).replace("/point/", "/", 1)
+
+
 def node(path: str) -> URIRef:
     return URIRef(iris.PLACEHOLDER + path)

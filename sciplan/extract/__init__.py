@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from ..config import Settings
+from ..generated import write_files
 from . import huadu, jiangmen, nansha
 from .writer import Bodies, CurationError, PlanWriter, jurisdictions_graph, schemes_graph, serialize, sources_graph
 
@@ -69,11 +70,4 @@ def render_all(settings: Settings) -> dict[Path, str]:
 
 def write_all(settings: Settings, check: bool = False) -> list[Path]:
     """Write (or with check=True only compare) the generated files; returns those that changed."""
-    changed = []
-    for path, text in render_all(settings).items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            changed.append(path)
-            if not check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-    return changed
+    return write_files(render_all(settings), check)

@@ -1,0 +1,30 @@
+"""The `sciplan align` sub-commands (wired into sciplan/cli.py by add_align)."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_OK, EXIT_FAIL = 0, 1
+
+
+def run_propose(args, settings) -> int:
+    from . import propose
+
+    path, changed, count = propose.run(settings, check=args.check)
+    if args.check:
+        print(("differs: " if changed else "up to date: ") + str(path))
+        return EXIT_FAIL if changed else EXIT_OK
+    print(f"{'wrote' if changed else 'unchanged'}: {path} ({count} proposals)")
+    return EXIT_OK
+
+
+def run_apply(args, settings) -> int:
+    from . import apply
+
+    changed = apply.run(settings, check=args.check)
+    for path in changed:
+        print(("differs: " if args.check else "wrote: ") + str(path))
+    if not changed:
+        print("up to date", file=sys.stderr)
+    return EXIT_FAIL if (args.check and changed) else EXIT_OK
+

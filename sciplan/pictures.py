@@ -1,0 +1,218 @@
+"""Pictures of a plan as SVG, drawn by Graphviz (`dot -Tsvg`).
+
+    chain   the plan and every plan it is based on, up to the national level
+            (eli:based_on; a basis that is inferred, not printed, is dashed)
+    tree    the plan's parts, sections and task points, with their lead units
+            (units stated per section, as in 江门, are shown on the section)
+
+Both read the built store with SPARQL and return SVG text; `render` picks one.
+Graphviz is a system package (Debian: graphviz); without `dot` a PictureError says so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pyoxigraph as ox
+
+from .config import Settings
+
+KINDS = ("chain", "tree")
+FONT = "Noto Sans CJK SC, sans-serif"
+STYLE = f"""
+  graph [fontname="{FONT}", fontsize=11, nodesep=0.3, ranksep=0.45];
+  node  [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#4a78a8", fontname="{FONT}", fontsize=10];
+  edge  [fontname="{FONT}", fontsize=9, color="#555555"];
+"""
+LEVEL_COLOURS = {"national": "#fbe9e7", "provincial": "#fff4e0", "prefectural": "#eaf6ea", "county": "#eef4fb"}
+
+
+class PictureError(Exception):
+    """The plan is unknown, the kind is unknown, or Graphviz failed."""
+
+
+def render(store: ox.Store, settings: Settings, plan: str, kind: str) -> str:
+    if kind not in KINDS:
+        raise PictureError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    return (chain_svg if kind == "chain" else tree_svg)(store, settings, plan)
+
+
+def plan_iri(settings: Settings, plan: str) -> str:
+    """An absolute plan IRI from an absolute one or one relative to the base."""
+    return plan if plan.startswith(("http://", "https://")) else settings.base + plan.lstrip("/")
+
+
+def chain_svg(store: ox.Store, settings: Settings, plan: str) -> str:
+    return svg(chain_dot(store, settings, plan))
+
+
+def tree_svg(store: ox.Store, settings: Settings, plan: str) -> str:
+    return svg(tree_dot(store, settings, plan))
+
+
+# ---------------------------------------------------------------- queries
+
+PREFIXES = """
+PREFIX sp: <{base}def/>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+"""
+
+CHAIN_PLANS = """
+SELECT ?plan ?title ?number ?level ?start ?end WHERE {
+  <{plan}> eli:based_on* ?plan .
+  ?plan a sp:Plan ; dcterms:title ?title ; sp:level/skos:notation ?level .
+  OPTIONAL { ?plan eli:id_local ?number }
+  OPTIONAL { ?plan sp:periodStart ?start ; sp:periodEnd ?end }
+}
+"""
+
+CHAIN_EDGES = """
+SELECT ?from ?to ?inferred WHERE {
+  <{plan}> eli:based_on* ?from .
+  ?from a sp:Plan ; eli:based_on ?to .
+  BIND(EXISTS {
+    ?st rdf:subject ?from ; rdf:predicate eli:based_on ; rdf:object ?to ; sp:flag/skos:notation "inferred"
+  } AS ?inferred)
+}
+"""
+
+TREE = """
+SELECT ?part ?partTitle ?section ?sectionTitle ?sectionNo ?sectionOrder ?task ?taskTitle ?taskNo ?taskOrder
+WHERE {
+  <{plan}> eli:has_part ?part .
+  ?part dcterms:title ?partTitle .
+  OPTIONAL {
+    ?part eli:has_part ?section .
+    ?section dcterms:title ?sectionTitle .
+    OPTIONAL { ?section sp:number ?sectionNo }
+    OPTIONAL { ?section sp:order ?sectionOrder }
+    OPTIONAL {
+      ?section eli:has_part ?task .
+      ?task dcterms:title ?taskTitle .
+      OPTIONAL { ?task sp:number ?taskNo }
+      OPTIONAL { ?task sp:order ?taskOrder }
+    }
+  }
+}
+"""
+
+LEADS = """
+SELECT ?holder ?position ?name WHERE {
+  <{plan}> eli:has_part/eli:has_part/eli:has_part? ?holder .
+  ?holder sp:assignment ?a .
+  ?a sp:role/skos:notation "lead" ; sp:position ?position ; sp:nameAsWritten ?name .
+}
+"""
+
+
+def _rows(store: ox.Store, settings: Settings, query: str, plan: str) -> list[dict]:
+    text = PREFIXES.format(base=settings.base) + query.replace("{plan}", plan)
+    results = store.query(text, use_default_graph_as_union=True)
+    names = [v.value for v in results.variables]
+    return [{n: (sol[n].value if sol[n] is not None else None) for n in names} for sol in results]
+
+
+def _check_plan(store: ox.Store, settings: Settings, plan: str) -> str:
+    iri = plan_iri(settings, plan)
+    if "<" in iri or ">" in iri or " " in iri:
+        raise PictureError(f"not an IRI: {plan!r}")
+    ask = PREFIXES.format(base=settings.base) + f"ASK {{ <{iri}> a sp:Plan }}"
+    if not bool(store.query(ask, use_default_graph_as_union=True)):
+        raise PictureError(f"no plan <{iri}> in the store")
+    return iri
+
+
+# ---------------------------------------------------------------- DOT
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def wrap(text: str, width: int = 16) -> str:
+    """Break a (Chinese) label every `width` characters (Chinese has no spaces to break at)."""
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width)) or text
+
+
+def chain_dot(store: ox.Store, settings: Settings, plan: str) -> str:
+    iri = _check_plan(store, settings, plan)
+    plans = sorted(_rows(store, settings, CHAIN_PLANS, iri), key=lambda r: r["plan"])
+    edges = sorted(_rows(store, settings, CHAIN_EDGES, iri), key=lambda r: (r["from"], r["to"]))
+    ids = {p["plan"]: f"p{i}" for i, p in enumerate(plans)}
+    lines = ["digraph chain {", STYLE, "  rankdir=BT;"]
+    for level in ("county", "prefectural", "provincial", "national"):
+        members = [p for p in plans if p["level"] == level]
+        if not members:
+            continue
+        lines.append("  { rank=same;")
+        for p in members:
+            period = f"{p['start']}–{p['end']}" if p["start"] else ""
+            label = "\n".join(x for x in (wrap(p["title"], 18), p["number"] or "", period) if x)
+            extra = ', penwidth=2' if p["plan"] == iri else ""
+            lines.append(f"    {ids[p['plan']]} [label={quote(label)}, fillcolor=\"{LEVEL_COLOURS[level]}\", "
+                         f"URL={quote(p['plan'])}, tooltip={quote(p['plan'])}{extra}];")
+        lines.append("  }")
+    for e in edges:
+        if e["from"] in ids and e["to"] in ids:
+            style = ' [style=dashed, label="inferred"]' if e["inferred"] == "true" else ' [label="eli:based_on"]'
+            lines.append(f"  {ids[e['from']]} -> {ids[e['to']]}{style};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _sort_key(number, order, title):
+    return (int(number) if number else 10_000, int(order) if order else 10_000, title or "")
+
+
+def tree_dot(store: ox.Store, settings: Settings, plan: str) -> str:
+    iri = _check_plan(store, settings, plan)
+    rows = _rows(store, settings, TREE, iri)
+    printed: dict[str, list[tuple[int, str]]] = {}
+    for r in _rows(store, settings, LEADS, iri):
+        printed.setdefault(r["holder"], []).append((int(r["position"]), r["name"]))
+    leads = {holder: "、".join(name for _, name in sorted(names)) for holder, names in printed.items()}
+    title = _rows(store, settings, "SELECT ?t WHERE { <{plan}> dcterms:title ?t }", iri)[0]["t"]
+    parts: dict[str, dict] = {}
+    for r in rows:
+        part = parts.setdefault(r["part"], {"title": r["partTitle"], "sections": {}})
+        if r["section"]:
+            sec = part["sections"].setdefault(r["section"], {
+                "title": r["sectionTitle"], "key": _sort_key(r["sectionNo"], r["sectionOrder"], r["sectionTitle"]),
+                "number": r["sectionNo"], "lead": leads.get(r["section"]), "tasks": {}})
+            if r["task"]:
+                sec["tasks"][r["task"]] = {"title": r["taskTitle"], "number": r["taskNo"], "lead": leads.get(r["task"]),
+                                           "key": _sort_key(r["taskNo"], r["taskOrder"], r["taskTitle"])}
+    lines = ["digraph tree {", STYLE, "  rankdir=LR;", "  ranksep=0.3;"]
+    lines.append(f"  plan [label={quote(wrap(title, 14))}, penwidth=2, fillcolor=\"#fbe9e7\", URL={quote(iri)}];")
+
+    def add(parent: str, nid: str, url: str, text: str, lead: str | None, width: int, fill: str, extra: str = "") -> str:
+        label = wrap(text, width) + ("\n牵头: " + wrap(lead, width) if lead else "")
+        lines.append(f"  {nid} [label={quote(label)}, fillcolor=\"{fill}\", URL={quote(url)}{extra}];")
+        lines.append(f"  {parent} -> {nid};")
+        return nid
+
+    ids = (f"n{i}" for i in range(1, 100_000))
+    for part_iri, part in sorted(parts.items()):
+        pid = add("plan", next(ids), part_iri, part["title"], None, 14, "#fff4e0")
+        for sec_iri, sec in sorted(part["sections"].items(), key=lambda kv: kv[1]["key"]):
+            head = f"({sec['number']}) " if sec["number"] else ""
+            sid = add(pid, next(ids), sec_iri, head + sec["title"], sec["lead"], 14, "#eaf6ea")
+            for task_iri, task in sorted(sec["tasks"].items(), key=lambda kv: kv[1]["key"]):
+                head = f"{task['number']}. " if task["number"] else "—— "
+                add(sid, next(ids), task_iri, head + task["title"], task["lead"], 18, "#ffffff", ", fontsize=9")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def svg(dot_source: str) -> str:
+    """Run `dot -Tsvg` on DOT text."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise PictureError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)")
+    done = subprocess.run([dot, "-Tsvg"], input=dot_source.encode("utf-8"), capture_output=True, timeout=120)
+    if done.returncode != 0:
+        raise PictureError(f"dot failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout.decode("utf-8")
