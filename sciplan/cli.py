@@ -154,7 +154,97 @@ def run_serve(args, settings) -> int:
     return serve(settings, args.host, args.port, args.workers)
 
 
-COMMANDS = [add_build, add_query, add_export, add_extract, add_serve]
+# ---- align -----------------------------------------------------------------
+
+def add_align(sub) -> None:
+    p = _parser_for(sub, "align", "propose task alignments and apply the curated decisions (data/ttl/alignment/)", """
+        sciplan align propose          # score task pairs → data/curation/alignment-proposals.yaml
+        sciplan align apply            # curated decisions → data/ttl/alignment/*.ttl
+        sciplan align apply --check    # exit 1 if data/ttl/alignment differs from the decisions
+    """)
+    steps = p.add_subparsers(dest="step", metavar="STEP", required=True)
+    for name, help in (("propose", "score task pairs and rewrite data/curation/alignment-proposals.yaml"),
+                       ("apply", "write data/ttl/alignment/*.ttl from derivation.yaml and alignment.yaml")):
+        step = steps.add_parser(name, help=help, description=help)
+        step.add_argument("--check", action="store_true", help="compare instead of writing (exit 1 if different)")
+        step.set_defaults(run=run_align)
+
+
+def run_align(args, settings) -> int:
+    from .align import commands
+
+    return commands.run_propose(args, settings) if args.step == "propose" else commands.run_apply(args, settings)
+
+
+# ---- picture ---------------------------------------------------------------
+
+def add_picture(sub) -> None:
+    p = _parser_for(sub, "picture", "draw a plan's derivation chain or its tree as SVG (needs Graphviz `dot`)", """
+        sciplan picture --plan plan/440115/2022-2025 --kind chain -o nansha-chain.svg
+        sciplan picture --plan https://w3id.org/sciplan/plan/440115/2022-2025 --kind tree -o nansha-tree.svg
+    """)
+    p.add_argument("--plan", required=True, help="plan IRI, absolute or relative to the base (plan/440115/2022-2025)")
+    p.add_argument("--kind", choices=("chain", "tree"), default="chain",
+                   help="chain (plan → based_on … national) or tree (parts, sections, task points, lead units)")
+    p.add_argument("--output", "-o", help="SVG file to write (default: standard output)")
+    p.set_defaults(run=run_picture)
+
+
+def run_picture(args, settings) -> int:
+    from .pictures import PictureError, render
+    from .store import open_store
+
+    try:
+        svg = render(open_store(settings.store), settings, args.plan, args.kind)
+    except PictureError as exc:
+        raise UsageError(str(exc)) from None
+    if args.output:
+        Path(args.output).write_text(svg, encoding="utf-8")
+    else:
+        sys.stdout.write(svg)
+    return EXIT_OK
+
+
+# ---- validate --------------------------------------------------------------
+
+def add_validate(sub) -> None:
+    p = _parser_for(sub, "validate", "check the graph against the SHACL shapes in shapes/", """
+        sciplan validate                              # the built store; exit 1 on violations
+        sciplan validate --plan nansha-2022-2025      # one plan: its id, IRI or plan/… path
+        sciplan validate data/ttl                     # Turtle files or directories, with ontology/
+        sciplan validate --format junit --output report.xml --fail-on warning
+    """)
+    p.add_argument("files", nargs="*", help="Turtle files or directories to validate (with ontology/) instead of the store")
+    p.add_argument("--plan", help="validate one plan: its id (file name), IRI or plan/… path")
+    p.add_argument("--format", default="text", help="text (default), turtle, json or junit")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--fail-on", default="violation", choices=("violation", "warning"),
+                   help="exit 1 on violations (default) or on warnings too")
+    p.set_defaults(run=run_validate)
+
+
+def run_validate(args, settings) -> int:
+    from .report import FORMATS, render, summary
+    from .validate import validate_built, validate_files
+
+    if args.format not in FORMATS:
+        raise UsageError(f"--format: unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
+    if args.files:
+        result = validate_files(args.files, settings, plan=args.plan)
+    else:
+        result = validate_built(settings, plan=args.plan)
+    data = render(result, args.format, fail_on=args.fail_on)
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    if args.output or args.format != "text":
+        print(f"sciplan validate: {result.scope}: {summary(result, args.fail_on)}", file=sys.stderr)
+    return EXIT_FAIL if result.failed(args.fail_on) else EXIT_OK
+
+
+COMMANDS = [add_build, add_query, add_export, add_extract, add_serve, add_align, add_picture, add_validate]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from functools import partial
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from werkzeug.exceptions import NotAcceptable
 
 from . import negotiation as neg
@@ -31,6 +31,7 @@ bp = Blueprint("linked_data", __name__)
 OFFERED = (neg.HTML,) + neg.RDF
 DESCRIBE = "CONSTRUCT { ?this ?p ?o . ?s ?q ?this } WHERE { { ?this ?p ?o } UNION { ?s ?q ?this } }"
 GRAPH_CONTENT = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?this { ?s ?p ?o } }"
+TYPES = "SELECT ?o WHERE { ?this a ?o }"
 LABELS = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
 LINKS = f"""
 SELECT ?dir ?p ?o ?plabel ?olabel WHERE {{
@@ -44,6 +45,8 @@ SELECT ?dir ?p ?o ?plabel ?olabel WHERE {{
 def resource(path: str):
     state = current()
     iri = state.settings.base + request_iri_path()
+    if "figure" in request.args:
+        return figure(iri, request.args["figure"])
     fmt = neg.choose(request.accept_mimetypes, OFFERED, request.args.get("format"))
     if fmt is None:
         raise NotAcceptable(f"resources are available as {neg.describe_offer(OFFERED)}")
@@ -99,6 +102,23 @@ def rdf_description(iri: str, this, fmt: neg.Format) -> bytes:
     abort(404, f"nothing is known about {iri}")
 
 
+def figure(iri: str, name: str) -> Response:
+    """?figure=<name>: an SVG figure of one of the resource's types (see server/views.py)."""
+    state = current()
+    types = [row["o"]["value"] for row in state.run(bind_this(TYPES, iri=iri), trusted=True).rows]
+    chosen = next((f for f in state.views.figures_for(types) if f.name == name), None)
+    if chosen is None:
+        abort(404, f"no figure {name!r} for {iri}")
+    try:
+        svg = state.cached(("figure", name, iri), lambda: chosen.draw(state.store(), state.settings, iri))
+    except Exception as exc:  # a figure is an extra: say why it is missing, never a stack trace
+        current_app.logger.warning("figure %s of %s failed: %s", name, iri, exc)
+        abort(503, f"figure {name!r} cannot be drawn here: {exc}")
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 def render_page(iri: str, this) -> str:
     state = current()
     display = Display(state.settings.base, state.prefixes(), state.options.label_languages, request.script_root)
@@ -108,6 +128,7 @@ def render_page(iri: str, this) -> str:
         abort(404, f"nothing is known about {iri}")
     outgoing, incoming, own_labels, types = group_links(links.rows, display)
     views = [run_view(view, this, display) for view in state.views.for_types(types)]
+    figures = state.views.figures_for(types)
     return render_template(
         "resource.html",
         iri=iri,
@@ -117,6 +138,7 @@ def render_page(iri: str, this) -> str:
         incoming=incoming.values(),
         truncated=links.truncated,
         views=views,
+        figures=figures,
         graph_size=graph_size,
         formats=neg.RDF,
     )

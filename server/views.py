@@ -7,12 +7,18 @@ so the web layer never needs to know what a plan or a body is.
 
 In a view's answer, a column ?x with a companion ?xLabel is shown as one
 column of links to ?x with the label as text.
+
+A figure is sciplan/views/<ClassLocalName>/<name>.figure: `# title:` and
+`# render: module:function` header lines naming a domain function
+(store, settings, iri) → SVG text. The page embeds it as an image.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+import importlib
 
 import sciplan
 
@@ -45,9 +51,22 @@ def read_header(text: str, key: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Figure:
+    type_name: str
+    name: str
+    title: str
+    render: str  # module:function
+
+    def draw(self, store, settings, iri: str) -> str:
+        module, _, function = self.render.partition(":")
+        return getattr(importlib.import_module(module), function)(store, settings, iri)
+
+
 class Views:
-    def __init__(self, by_type: dict[str, list[View]]):
+    def __init__(self, by_type: dict[str, list[View]], figures: dict[str, list[Figure]] | None = None):
         self.by_type = by_type
+        self.figures = figures or {}
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "Views":
@@ -57,16 +76,30 @@ class Views:
             text = path.read_text(encoding="utf-8")
             title = read_header(text, "title") or path.stem.replace("-", " ")
             by_type.setdefault(path.parent.name, []).append(View(path.parent.name, path.stem, title, text))
-        return cls(by_type)
+        figures: dict[str, list[Figure]] = {}
+        for path in sorted(directory.glob("*/*.figure")):
+            text = path.read_text(encoding="utf-8")
+            render = read_header(text, "render")
+            if render:
+                title = read_header(text, "title") or path.stem
+                figures.setdefault(path.parent.name, []).append(Figure(path.parent.name, path.stem, title, render))
+        return cls(by_type, figures)
 
     def for_types(self, type_iris) -> list[View]:
-        seen, found = set(), []
-        for iri in type_iris:
-            name = local_name(iri)
-            if name not in seen:
-                seen.add(name)
-                found.extend(self.by_type.get(name, []))
-        return found
+        return _by_type_names(self.by_type, type_iris)
+
+    def figures_for(self, type_iris) -> list[Figure]:
+        return _by_type_names(self.figures, type_iris)
+
+
+def _by_type_names(table: dict, type_iris) -> list:
+    seen, found = set(), []
+    for iri in type_iris:
+        name = local_name(iri)
+        if name not in seen:
+            seen.add(name)
+            found.extend(table.get(name, []))
+    return found
 
 
 def columns(variables: list[str]) -> list[str]:

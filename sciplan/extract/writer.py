@@ -159,6 +159,8 @@ def sources_graph(sources: dict, sources_dir: Path) -> Graph:
             g.add((n, RDFS.label, Literal(spec["url"])))
         if spec.get("mirror"):
             g.add((n, SP.flag, node(iris.concept("flag", "mirror-source"))))
+            g.add((n, SP.flagNote, en("A mirror site of doubtful quality; facts read here are kept but an official copy is preferred.")))
+            g.add((n, SP.flagNote, zh("质量存疑的镜像网站；此处读到的事实予以保留，但以官方来源为准。")))
     return g
 
 
@@ -188,7 +190,8 @@ class PlanWriter:
         if note_zh:
             self.g.add((subject, SP.flagNote, zh(note_zh)))
 
-    def sourced(self, predicate: URIRef, obj, source_ids: list[str], inferred: str | None = None) -> None:
+    def sourced(self, predicate: URIRef, obj, source_ids: list[str], inferred: str | None = None,
+                inferred_zh: str | None = None) -> None:
         """Assert a triple about the plan and a reified copy saying where it was read."""
         self.g.add((self.plan, predicate, obj))
         self.statements += 1
@@ -200,11 +203,11 @@ class PlanWriter:
         for ident in source_ids:
             self.g.add((st, DCTERMS.source, source_node(ident, self.sources)))
             if self.sources[ident].get("mirror"):
-                self.flag(st, "mirror-source", "Read on a mirror site of doubtful quality.")
+                self.flag(st, "mirror-source", "Read on a mirror site of doubtful quality.", "来源为质量存疑的镜像网站。")
         if not source_ids or any(self.sources[i].get("url") for i in source_ids):
             self.g.add((st, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
         if inferred:
-            self.flag(st, "inferred", inferred)
+            self.flag(st, "inferred", inferred, inferred_zh)
 
     def labelled(self, subject: URIRef, cls: URIRef, title: str) -> None:
         self.g.add((subject, RDF.type, cls))
@@ -237,13 +240,14 @@ class PlanWriter:
         for fact in s.get("facts", []):
             self.agents_and_dates(fact, fact["sources"])
         for basis in s.get("based_on", []):
-            self.sourced(ELI.based_on, node(plan_iri(self.plans[basis["plan"]])), basis.get("sources", []), basis.get("inferred"))
+            self.sourced(ELI.based_on, node(plan_iri(self.plans[basis["plan"]])), basis.get("sources", []),
+                         basis.get("inferred"), basis.get("inferred_zh"))
         if self.source is not None:
             g.add((self.plan, PROV.wasDerivedFrom, self.source))
         else:
             g.add((self.plan, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
         if s.get("incomplete"):
-            self.flag(self.plan, "incomplete", s["incomplete"])
+            self.flag(self.plan, "incomplete", s["incomplete"], s.get("incomplete_zh"))
         for i, b in enumerate(s.get("baselines", []), 1):
             self.quantity(self.plan, SP.hasBaseline, f"{self.iri}/baseline/{i}", SP.Baseline, b)
         for i, t in enumerate(s.get("targets", []), 1):
@@ -293,7 +297,7 @@ class PlanWriter:
         for ident in q.get("sources", []):
             g.add((n, DCTERMS.source, source_node(ident, self.sources)))
             if self.sources[ident].get("mirror"):
-                self.flag(n, "mirror-source", "Read on a mirror site of doubtful quality.")
+                self.flag(n, "mirror-source", "Read on a mirror site of doubtful quality.", "来源为质量存疑的镜像网站。")
         if q.get("sources"):
             g.add((n, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
         elif self.source is not None:

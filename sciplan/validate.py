@@ -1,0 +1,415 @@
+"""Check the graph against the SHACL shapes of shapes/ (`sciplan validate`).
+
+The data is always a pyoxigraph store with one named graph per file: the built
+store (read-only), or an in-memory store of given Turtle files plus ontology/.
+sciplan.shacl runs pyshacl over the store itself (see there for the settings).
+
+The whole graph is validated in one run. For one plan (`plan=`) the plan's
+graph is copied into a scratch store with every graph that is not a plan (the
+ontology, bodies, jurisdictions, schemes, sources) and the graphs of the plans
+it is based on, and only results about nodes of the plan's own graph are kept.
+
+Each result becomes a Finding that knows its plan, section and task point (with
+their Chinese titles) and the rule's instructions; sciplan.report renders them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH
+
+from .config import DEFAULT_BASE, Settings
+from .shacl import ShapesError, shacl_report
+from .store import BuildError, build_info, graph_iri, open_store, read_file
+
+SEVERITIES = ("Violation", "Warning", "Info")
+ELI = "http://data.europa.eu/eli/ontology#"
+RDFS_LABEL = ox.NamedNode(str(RDFS.label))
+RDF_TYPE = ox.NamedNode(str(RDF.type))
+TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target}
+
+
+class PlanNotFound(ValueError):
+    """--plan names no plan of the graph (a usage error)."""
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class Rule:
+    """A named shape: what it checks and how to fix what it finds."""
+    id: str
+    iri: str
+    label: str
+    label_en: str
+    fix: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """A plan in scope: its IRI, its id (the file name of its graph) and its Chinese title."""
+    iri: str
+    id: str
+    title: str
+
+
+@dataclass
+class Finding:
+    """One validation result, placed in its plan, section and task point."""
+    severity: str
+    rule: Rule
+    message: str
+    focus: str
+    component: str
+    path: str | None = None
+    value: str | None = None
+    graph: str | None = None
+    plan: str | None = None
+    plan_title: str | None = None
+    section: str | None = None
+    section_title: str | None = None
+    task: str | None = None
+    task_title: str | None = None
+    task_number: int | None = None
+
+
+@dataclass
+class Validation:
+    """The outcome of one `validate_*` call."""
+    base: str
+    scope: str                          # "整个知识图谱" or the plan's title
+    plans: list[PlanRef]                # the plans in scope
+    rules: list[Rule]
+    findings: list[Finding]
+    results: Graph                      # the kept sh:ValidationResult nodes (pyshacl's triples)
+    seconds: float = 0.0
+    data_triples: int = 0
+    whole: bool = True                  # the whole graph, not one plan
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def failing(self, fail_on: str = "violation") -> list[Finding]:
+        levels = {"violation": ("Violation",), "warning": ("Violation", "Warning")}[fail_on]
+        return [f for f in self.findings if f.severity in levels]
+
+    def failed(self, fail_on: str = "violation") -> bool:
+        return bool(self.failing(fail_on))
+
+    def report_graph(self, fail_on: str = "violation") -> Graph:
+        """The SHACL validation report. sh:conforms follows --fail-on, like pyshacl's allow_warnings."""
+        g = Graph()
+        g.bind("sh", SH)
+        g += self.results
+        report = BNode()
+        g.add((report, RDF.type, SH.ValidationReport))
+        g.add((report, SH.conforms, Literal(not self.failed(fail_on))))
+        for r in top_level(self.results):
+            g.add((report, SH.result, r))
+        return g
+
+
+def top_level(results: Graph) -> list:
+    """The results of a report, without those nested in another's sh:detail."""
+    nested = set(results.objects(None, SH.detail))
+    return [r for r in results.subjects(RDF.type, SH.ValidationResult) if r not in nested]
+
+
+# ---------------------------------------------------------------- shapes
+
+def load_shapes(settings: Settings, base: str) -> Graph:
+    """shapes/*.ttl, relative IRIs resolved against `base`, SPARQL prefixes moved to it."""
+    files = sorted(Path(settings.shapes_dir).glob("*.ttl"))
+    if not files:
+        raise BuildError(f"no SHACL shapes (*.ttl) in {settings.shapes_dir}")
+    g = Graph()
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+            g.parse(data=text.replace(DEFAULT_BASE, base), format="turtle", publicID=base)
+        except OSError as exc:
+            raise BuildError(f"{path}: {exc.strerror or exc}") from None
+        except Exception as exc:  # rdflib raises several parser exception types
+            raise BuildError(f"{path}: {_parse_message(exc)}") from None
+    return g
+
+
+def _parse_message(exc: Exception) -> str:
+    line = getattr(exc, "lines", None) or getattr(exc, "lineno", None)
+    return f"line {line}: {exc}" if line else str(exc)
+
+
+def rules_of(shapes: Graph) -> dict[URIRef, Rule]:
+    """Every named node shape with a target, with its Chinese and English label and fix."""
+    def text(node, pred, lang):
+        values = [o for o in shapes.objects(node, pred) if isinstance(o, Literal)]
+        for o in values:
+            if (o.language or "").startswith(lang):
+                return str(o)
+        return str(values[0]) if values else ""
+
+    rules = {}
+    for node in set(shapes.subjects(RDF.type, SH.NodeShape)):
+        if not isinstance(node, URIRef) or not any(p in TARGETS for p in shapes.predicates(node)):
+            continue
+        severity = shapes.value(node, SH.severity) or SH.Violation
+        ident = str(node).rsplit("/", 1)[-1]
+        rules[node] = Rule(ident, str(node), text(node, RDFS.label, "zh") or ident, text(node, RDFS.label, "en") or ident,
+                           text(node, SH.description, "zh"), str(severity).rsplit("#", 1)[-1])
+    return rules
+
+
+# ---------------------------------------------------------------- data
+
+def open_built(settings: Settings) -> tuple[ox.Store, str]:
+    """The built store, read-only, and the base it was built with."""
+    store = open_store(settings.store)
+    return store, build_info(settings.store).get("base") or settings.base
+
+
+def turtle_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given; directories are searched for *.ttl."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(p.rglob("*.ttl"))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or directory")
+    return files
+
+
+def load_files(paths: Iterable[Path | str], settings: Settings) -> ox.Store:
+    """An in-memory store of ontology/*.ttl and the given files, one named graph per file."""
+    store = ox.Store()
+    seen = set()
+    for path in sorted(Path(settings.ontology_dir).glob("*.ttl")) + turtle_files(paths):
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        store.extend(read_file(path, graph_iri(settings, path), settings.base))
+    return store
+
+
+def plan_graphs(store: ox.Store, base: str) -> dict[str, tuple[str, str]]:
+    """Every plan: IRI → (named graph, Chinese title)."""
+    q = f"""SELECT ?plan ?g ?title WHERE {{
+        GRAPH ?g {{ ?plan a <{base}def/Plan> }}
+        OPTIONAL {{ ?plan <{RDFS.label}> ?title FILTER (langMatches(lang(?title), "zh")) }}
+    }} ORDER BY ?g"""
+    plans: dict[str, tuple[str, str]] = {}
+    for row in store.query(q, use_default_graph_as_union=True):
+        title = row["title"].value if row["title"] is not None else row["plan"].value
+        plans.setdefault(row["plan"].value, (row["g"].value, title))
+    return plans
+
+
+def resolve_plan(ref: str, plans: dict[str, tuple[str, str]], base: str) -> str:
+    """A plan named by IRI, by plan/… path, or by id (its file name, e.g. nansha-2022-2025)."""
+    candidates = [ref, base + ref.lstrip("/")]
+    for iri, (graph, _) in plans.items():
+        if iri in candidates or graph.rsplit("/", 1)[-1] == ref or graph == ref:
+            return iri
+    known = ", ".join(sorted(g.rsplit("/", 1)[-1] for g, _ in plans.values()))
+    raise PlanNotFound(f"--plan: no plan {ref!r} in the graph; plans: {known}")
+
+
+def plan_scope(store: ox.Store, base: str, plan: str, plans: dict[str, tuple[str, str]]) -> ox.Store:
+    """A scratch store: the plan's graph, every graph that holds no plan, and its bases' graphs."""
+    holding_plans = {graph for graph, _ in plans.values()}
+    bases = {row["b"].value for row in store.query(
+        f"SELECT DISTINCT ?b WHERE {{ <{plan}> <{ELI}based_on>+ ?b }}", use_default_graph_as_union=True)}
+    wanted = {plans[p][0] for p in bases | {plan} if p in plans}
+    scope = ox.Store()
+    for g in store.named_graphs():
+        if g.value in wanted or g.value not in holding_plans:
+            scope.extend(store.quads_for_pattern(None, None, None, g))
+    return scope
+
+
+def subjects_of_graph(store: ox.Store, graph: str) -> set[str]:
+    return {q.subject.value for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            if isinstance(q.subject, ox.NamedNode)}
+
+
+# ---------------------------------------------------------------- running
+
+def validate_built(settings: Settings, plan: str | None = None) -> Validation:
+    """Validate the built store (settings.store) with the base it was built with."""
+    store, base = open_built(settings)
+    return validate_store(store, settings, base=base, plan=plan)
+
+
+def validate_files(paths: Iterable[Path | str], settings: Settings, plan: str | None = None) -> Validation:
+    """Validate Turtle files (and directories of them) together with ontology/."""
+    return validate_store(load_files(paths, settings), settings, base=settings.base, plan=plan)
+
+
+def validate_store(store: ox.Store, settings: Settings, base: str | None = None, plan: str | None = None) -> Validation:
+    started = time.perf_counter()
+    base = base or settings.base
+    shapes = load_shapes(settings, base)
+    rules = rules_of(shapes)
+    plans = plan_graphs(store, base)
+    data, keep, scope = store, None, "整个知识图谱"
+    if plan is not None:
+        iri = resolve_plan(plan, plans, base)
+        data = plan_scope(store, base, iri, plans)
+        keep = subjects_of_graph(store, plans[iri][0])
+        scope, plans = plans[iri][1], {iri: plans[iri]}
+    try:
+        report = shacl_report(data, shapes)
+    except ShapesError as exc:
+        raise BuildError(f"shapes in {settings.shapes_dir}: {exc}") from None
+    results = _kept_results(report, keep)
+    context = Context(data, base, plans)
+    findings = sorted((_finding(results, r, shapes, rules, context) for r in top_level(results)), key=_order)
+    return Validation(base=base, scope=scope, plans=[PlanRef(p, g.rsplit("/", 1)[-1], t) for p, (g, t) in plans.items()],
+                      rules=sorted(rules.values(), key=lambda r: r.id), findings=findings, results=results,
+                      seconds=time.perf_counter() - started, data_triples=len(data), whole=plan is None)
+
+
+def _kept_results(report: Graph, keep: set[str] | None) -> Graph:
+    """The sh:ValidationResult nodes (with the blank nodes they use) whose focus node is kept."""
+    out = Graph()
+    out.bind("sh", SH)
+    for r in report.objects(None, SH.result):  # the top-level results; nested ones hang off sh:detail
+        if keep is not None and str(report.value(r, SH.focusNode)) not in keep:
+            continue
+        todo = [r]
+        while todo:
+            node = todo.pop()
+            for p, o in report.predicate_objects(node):
+                out.add((node, p, o))
+                if isinstance(o, BNode) and (o, None, None) not in out:
+                    todo.append(o)
+    return out
+
+
+def _finding(results: Graph, r, shapes: Graph, rules: dict[URIRef, Rule], context: "Context") -> Finding:
+    shape = results.value(r, SH.sourceShape)
+    named = shape
+    while named is not None and named not in rules:  # a property shape or a nested sh:or / sh:node shape
+        named = shapes.value(predicate=SH.property, object=named) or shapes.value(predicate=SH.node, object=named)
+    rule = rules.get(named) or Rule(str(shape), str(shape), str(shape), str(shape), "", "Violation")
+    messages = sorted({str(m) for m in results.objects(r, SH.resultMessage)})
+    path = results.value(r, SH.resultPath)
+    value = results.value(r, SH.value)
+    focus = results.value(r, SH.focusNode)
+    finding = Finding(
+        severity=str(results.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
+        rule=rule,
+        message=" ".join(messages),
+        focus=str(focus),
+        component=str(results.value(r, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+        path=_path_text(results, path),
+        value=str(value) if value is not None else None,
+    )
+    context.place(finding)
+    return finding
+
+
+def _path_text(g: Graph, path) -> str | None:
+    if path is None:
+        return None
+    inverse = g.value(path, SH.inversePath) if isinstance(path, BNode) else None
+    return f"^{inverse}" if inverse is not None else str(path)
+
+
+def _order(f: Finding):
+    return (f.plan is None, f.plan_title or f.graph or "", f.section or "", f.task_number or 0, f.task or "",
+            SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 9, f.rule.id, f.focus, f.value or "")
+
+
+# ---------------------------------------------------------------- where a finding is
+
+class Context:
+    """Places a focus node in its plan, section and task point, walking eli:is_part_of."""
+
+    OWNERS = ("def/assignment", "def/hasTarget", "def/hasBaseline")
+
+    def __init__(self, store: ox.Store, base: str, plans: dict[str, tuple[str, str]]):
+        self.store, self.base = store, base
+        self.plans = plans
+        self.types = {ox.NamedNode(base + "def/" + name): name for name in ("Plan", "Part", "Section", "TaskPoint")}
+        self.part_of = ox.NamedNode(ELI + "is_part_of")
+        self.owner_props = [ox.NamedNode(base + p) for p in self.OWNERS]
+        self.rdf_subject = ox.NamedNode(str(RDF.subject))
+        self.number = ox.NamedNode(base + "def/number")
+
+    def place(self, f: Finding) -> None:
+        if not f.focus.startswith(("http://", "https://", "urn:")):
+            return
+        node = ox.NamedNode(f.focus)
+        f.graph = self._graph(node)
+        anchor = self._anchor(node)
+        for _ in range(8):  # task → section → part → plan
+            kind = self._kind(anchor)
+            if kind == "TaskPoint" and f.task is None:
+                f.task, f.task_title, f.task_number = anchor.value, self.label(anchor), self._number(anchor)
+            elif kind == "Section" and f.section is None:
+                f.section, f.section_title = anchor.value, self.label(anchor)
+            elif kind == "Plan":
+                f.plan, f.plan_title = anchor.value, self.label(anchor)
+                return
+            parent = self._object(anchor, self.part_of)
+            if parent is None:
+                break
+            anchor = parent
+        f.plan = f.plan or self._plan_by_iri(f.focus)
+        if f.plan and not f.plan_title:
+            f.plan_title = self.plans.get(f.plan, (None, f.plan))[1]
+
+    def _anchor(self, node: ox.NamedNode) -> ox.NamedNode:
+        """An assignment, target or baseline stands for its owner; a statement for its subject."""
+        for prop in self.owner_props:
+            for q in self.store.quads_for_pattern(None, prop, node):
+                if isinstance(q.subject, ox.NamedNode):
+                    return q.subject
+        subject = self._object(node, self.rdf_subject)
+        return subject if subject is not None else node
+
+    def _plan_by_iri(self, iri: str) -> str | None:
+        hits = [p for p in self.plans if iri == p or iri.startswith(p + "/")]
+        return max(hits, key=len) if hits else None
+
+    def _kind(self, node) -> str | None:
+        for q in self.store.quads_for_pattern(node, RDF_TYPE, None):
+            if q.object in self.types:
+                return self.types[q.object]
+        return None
+
+    def _object(self, node, prop):
+        for q in self.store.quads_for_pattern(node, prop, None):
+            if isinstance(q.object, ox.NamedNode):
+                return q.object
+        return None
+
+    def _number(self, node) -> int | None:
+        for q in self.store.quads_for_pattern(node, self.number, None):
+            try:
+                return int(q.object.value)
+            except ValueError:
+                return None
+        return None
+
+    def _graph(self, node) -> str | None:
+        for q in self.store.quads_for_pattern(node, None, None):
+            if isinstance(q.graph_name, ox.NamedNode):
+                return q.graph_name.value
+        return None
+
+    def label(self, node) -> str:
+        labels = [q.object for q in self.store.quads_for_pattern(node, RDFS_LABEL, None)]
+        for lit in labels:
+            if isinstance(lit, ox.Literal) and (lit.language or "").startswith("zh"):
+                return lit.value
+        return labels[0].value if labels else node.value
