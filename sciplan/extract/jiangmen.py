@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .body import blocks, find_line, strip_number
-from .model import Excerpt, ParsedPlan, Part, Section, Target, Task, Units
+from .model import ParsedPlan, Part, Section, Target, Task, Units
 from .text import first_sentence, split_units, squeeze, without_stop
 
 NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万人次|人次|场次|所|个|%|元|G|M)")
@@ -54,6 +54,8 @@ def sentences(text: str) -> list[str]:
 def deadline(sentence: str) -> dict:
     if m := re.search(r"到(\d{4})年", sentence):
         return {"year": int(m.group(1))}
+    if "十三五" in sentence and "末期" in sentence:  # 至“十三五”末期: by the end of 2020
+        return {"year": 2020}
     if "十三五" in sentence:
         return {"period": (2016, 2020)}
     return {}
@@ -91,20 +93,15 @@ def _clauses(sentence: str) -> list[str]:
 
 
 def plan_targets(lines: list[str]) -> list[Target]:
-    """The two overall goals: literacy rate by 2020 and per-capita funding by the end of the period."""
-    text = "\n".join(lines)
-    rate = next(s for s in sentences(squeeze(_line_with(lines, "公民具备科学素质的比例达到"))) if "比例达到" in s)
-    fund = next(s for s in sentences(squeeze(_line_with(lines, "人均科普经费"))) if "人均科普经费" in s)
-    assert text  # both sentences were found in the text above
-    return [
-        Target("10.8", "%", "at-least", _clause_with(rate, "10.8%"), rate, year=2020, indicator="literacy-rate"),
-        Target("1.0", "元", "at-least", _clause_with(fund, "1.0元"), fund, year=2020, indicator="per-capita-funding"),
-    ]
+    """The two overall goals: the literacy rate and the per-capita funding, read from their sentences."""
+    found = []
+    for needle, indicator in (("公民具备科学素质的比例达到", "literacy-rate"), ("人均科普经费", "per-capita-funding")):
+        sentence = next(s for s in sentences(squeeze(_line_with(lines, needle))) if needle in s)
+        for target in targets_in(sentence):
+            target.indicator = indicator
+            found.append(target)
+    return found
 
 
 def _line_with(lines: list[str], needle: str) -> str:
     return next(line for line in lines if needle in line)
-
-
-def _clause_with(sentence: str, needle: str) -> str:
-    return next(c for c in _clauses(sentence) if needle in c)

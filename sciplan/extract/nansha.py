@@ -8,7 +8,7 @@ body gives section titles and each task's paragraph.
 
 from __future__ import annotations
 
-from .body import Block, blocks, find_line, strip_number
+from .body import blocks, find_line, strip_number
 from .model import Excerpt, ParsedPlan, Part, Section, Task, Units
 from .text import first_sentence, squeeze, split_units, without_stop, TASK_HEAD
 
@@ -66,10 +66,12 @@ def merge(parts: list[Part], table: list, curation: dict) -> None:
             number = int(TASK_HEAD.match(point).group(1))
             if number == 1:
                 section_index += 1
+            if section_index >= len(part.sections):
+                raise ValueError(f"line {excerpt.line}: the table has more sections in {part.title} than the body")
             section = part.sections[section_index]
-            task = section.tasks[number - 1]
-            if task.number != number:
-                raise ValueError(f"line {excerpt.line}: table task {number} does not match body task {task.number}")
+            task = section.tasks[number - 1] if number <= len(section.tasks) else None
+            if task is None or task.number != number:
+                raise ValueError(f"line {excerpt.line}: table task {number} of {section.title} does not match the body")
             table_title = without_stop(squeeze(strip_number(squeeze(point))))
             if table_title != task.title:
                 task.body_title = task.title

@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .. import iris
-from .model import Excerpt, ParsedPlan, Target, Units
+from .model import Excerpt, ParsedPlan, Units
 
 BASE = Namespace(iris.PLACEHOLDER)
 SP = Namespace(iris.PLACEHOLDER + "def/")
@@ -109,7 +109,7 @@ class Bodies:
             for name, spec in bodies.items():
                 for label in [name] + (spec or {}).get("alt", []):
                     self.by_name[(jur, label)] = iris.org(jur, name)
-        self.typos = {(jur, k): v for jur, m in curation.get("typos", {}).items() for k, v in m.items()}
+        self.typos = {(jur, k): v for jur, m in (curation.get("typos") or {}).items() for k, v in (m or {}).items()}
 
     def resolve(self, jur: str, name: str, where: str) -> tuple[URIRef, str | None]:
         """(body, corrected name if the printed one is a known typo)."""
@@ -223,7 +223,7 @@ class PlanWriter:
     def metadata(self) -> None:
         s, g = self.spec, self.g
         self.labelled(self.plan, SP.Plan, s["title"])
-        g.add((self.plan, SP.level, node(iris.concept("level", LEVELS[self.jur_level()]))))
+        g.add((self.plan, SP.level, node(iris.concept("level", self.jur_level()))))
         g.add((self.plan, ELI.jurisdiction, node(iris.place(self.jur))))
         start, end = s["period"]
         g.add((self.plan, SP.periodStart, Literal(str(start), datatype=XSD.gYear)))
@@ -254,8 +254,10 @@ class PlanWriter:
             self.quantity(self.plan, SP.hasTarget, f"{self.iri}/target/{i}", SP.Target, t)
 
     def jur_level(self) -> str:
-        return "national" if self.jur == "cn" else ("provincial" if self.jur.endswith("0000") else
-                                                    "prefectural" if self.jur.endswith("00") else "county")
+        """The level of a GB/T 2260 code: pp0000 province, ppcc00 prefecture, else county."""
+        if self.jur == "cn":
+            return "national"
+        return "provincial" if self.jur.endswith("0000") else "prefectural" if self.jur.endswith("00") else "county"
 
     def agents_and_dates(self, fact: dict, sources: list[str] | None) -> None:
         """passed_by / issued_by / dates, either stated by the seed itself or with their sources."""
@@ -403,9 +405,6 @@ class PlanWriter:
                     self.flag(subject, "duplicate-unit", f"The {role} cell lists {name} twice; the data keeps both listings.",
                               f"{'牵头' if role == 'lead' else '配合'}单位中“{name}”重复列出两次，数据照原文保留。")
                 seen[body] = name
-
-
-LEVELS = {"national": "national", "provincial": "provincial", "prefectural": "prefectural", "county": "county"}
 
 
 def plan_iri(spec: dict) -> str:
