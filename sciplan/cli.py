@@ -63,20 +63,23 @@ def add_query(sub) -> None:
         sciplan query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
         sciplan query queries/lead-units-by-function.rq --format csv > out.csv
         sciplan query queries/trace-task-to-national.rq --format json
+        sciplan query queries/tasks-per-plan.rq --endpoint http://127.0.0.1:8890/sparql   # a remote store
     """)
     p.add_argument("sparql", help="a SPARQL query, or the path of a file holding one")
     p.add_argument("--format", default="table", help="table (default), csv, tsv or json")
+    p.add_argument("--endpoint", metavar="URL",
+                   help="query a remote SPARQL 1.1 store instead of the built one (default: $SCIPLAN_SPARQL_URL; docs/backends.md)")
     p.set_defaults(run=run_query)
 
 
 def run_query(args, settings) -> int:
+    from .backend import open_backend
     from .query import FORMATS, read_query, render, run
-    from .store import open_store
 
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
     sparql = read_query(args.sparql)
-    store = open_store(settings.store)
+    store = open_backend(settings, args.endpoint)
     sys.stdout.write(render(run(store, sparql), args.format))
     return EXIT_OK
 
@@ -88,20 +91,27 @@ def add_export(sub) -> None:
         sciplan export --format csv > tasks.csv
         sciplan export --format csv --output tasks.csv
         sciplan export --format trig --output dump.trig
+        sciplan export --format nquads --endpoint http://127.0.0.1:8890/sparql -o dump.nq  # from a remote store
     """)
     p.add_argument("--format", default="csv", help="csv (task table), trig, nquads or turtle")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--endpoint", metavar="URL",
+                   help="export from a remote SPARQL 1.1 store instead of the built one (default: $SCIPLAN_SPARQL_URL)")
     p.set_defaults(run=run_export)
 
 
 def run_export(args, settings) -> int:
+    from .backend import RemoteError, open_backend
     from .export import EXPORTERS, export
-    from .store import open_store
+    from .query import QueryError
 
     if args.format not in EXPORTERS:
         raise UsageError(f"--format: unknown format {args.format!r}; choose one of {', '.join(EXPORTERS)}")
-    store = open_store(settings.store)
-    data = export(store, args.format, settings)
+    store = open_backend(settings, args.endpoint)
+    try:
+        data = export(store, args.format, settings)
+    except (RemoteError, ValueError) as exc:
+        raise QueryError(str(exc)) from None
     if args.output:
         Path(args.output).write_bytes(data)
     else:
@@ -244,7 +254,48 @@ def run_validate(args, settings) -> int:
     return EXIT_FAIL if result.failed(args.fail_on) else EXIT_OK
 
 
-COMMANDS = [add_build, add_query, add_export, add_extract, add_serve, add_align, add_picture, add_validate]
+# ---- synth -----------------------------------------------------------------
+
+def add_synth(sub) -> None:
+    p = _parser_for(sub, "synth", "write a synthetic national-scale data directory (benchmarks; never mixed with data/ttl)", """
+        sciplan synth --scale 0.1 --output /tmp/syn                   # 321 plans, 12,519 task points
+        sciplan synth --scale 0.1 --output /tmp/syn --build            # and build it into /tmp/syn/store
+        sciplan --store /tmp/kg synth --scale 1.0 --seed 7 --output /tmp/syn --build
+        sciplan --store /tmp/kg serve                                  # then serve (or query, validate) it
+    """)
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="share of the 1 + 31 + 333 + 2,844 plans of a generation, in (0, 1] (default 1.0)")
+    p.add_argument("--seed", type=int, default=2021, help="random seed; the same seed gives the same bytes (default 2021)")
+    p.add_argument("--output", "-o", required=True, help="data directory to write (replaced if it exists)")
+    p.add_argument("--build", action="store_true",
+                   help="then build it with ontology/ into a store: --store if given, else OUTPUT/store")
+    p.set_defaults(run=run_synth)
+
+
+def run_synth(args, settings) -> int:
+    import json
+
+    from .synth import generate
+
+    if not 0 < args.scale <= 1:
+        raise UsageError(f"--scale: must be more than 0 and at most 1, not {args.scale}")
+    out = Path(args.output)
+    real, target = settings.data_dir.resolve(), out.resolve()
+    if target == real or target in real.parents or real in target.parents:
+        raise UsageError(f"--output: {out} would replace or mix with the real data in {settings.data_dir}; choose another directory")
+    manifest = generate(settings, out, scale=args.scale, seed=args.seed)
+    counts = {k: v for k, v in manifest.items() if k not in ("defective", "rates", "opportunities")}
+    print(f"wrote {out}: {json.dumps(counts, ensure_ascii=False)}", file=sys.stderr)
+    if args.build:
+        from .store import build
+
+        store = Path(args.store) if args.store else out / "store"
+        report = build(settings.with_(data_dir=out, store=store))
+        print(f"built {report.store} : {len(report.files)} graphs, {report.triples} triples in {report.seconds:.2f}s")
+    return EXIT_OK
+
+
+COMMANDS = [add_build, add_query, add_export, add_extract, add_serve, add_align, add_picture, add_validate, add_synth]
 
 
 def make_parser() -> argparse.ArgumentParser:

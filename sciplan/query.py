@@ -55,7 +55,7 @@ def render(results, fmt: str = "table") -> str:
         raise QueryError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if isinstance(results, ox.QueryBoolean):
         return json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
-    if isinstance(results, ox.QueryTriples):
+    if isinstance(results, (ox.QueryTriples, list)):  # a list of triples from a remote store (sciplan.backend)
         return ox.serialize(results, format=ox.RdfFormat.TURTLE).decode("utf-8")
     if fmt == "json":
         return results.serialize(format=ox.QueryResultsFormat.JSON).decode("utf-8")

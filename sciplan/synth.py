@@ -3,17 +3,21 @@
 One plan per jurisdiction of a generation: 1 national, 31 provincial, 333
 prefectural and 2,844 county plans at scale 1.0. Every plan copies the
 structure, task titles and division of work of the real 南沙 plan (read from
-its source through the extractor), re-prefixed for its level, so queries and
-shapes behave as on real data. Defects are injected at known rates and listed
-in manifest.json, so validation at scale is checked against a known count:
+its source through the extractor), re-prefixed for its level, with the unit
+assignments (sp:UnitAssignment) and printed cells the extractor writes, so
+queries and shapes behave as on real data. Each level signs after the level
+above. Defects are injected at known rates — exactly round(rate × opportunities)
+records of each kind — and listed in manifest.json, so validation at scale is
+checked against a known count:
 
     missing-lead     a task point with no lead unit
     foreign-body     a lead unit that belongs to another jurisdiction
     bad-basis        a plan based on a plan whose jurisdiction does not contain its own
 
-Everything is deterministic for a given seed and scale. The output is a data
-directory: build it with `sciplan --store S build` after pointing data_dir at
-it (see `sciplan synth --help`). It is never mixed with the real graph.
+Everything is deterministic for a given seed and scale (the same bytes twice).
+The output is a data directory, never mixed with the real graph: build it with
+`sciplan --store S synth --scale 0.1 --output D --build`, or in Python with
+`build(Settings(data_dir=D, store=S))` (see `sciplan synth --help`).
 """
 
 from __future__ import annotations
@@ -142,18 +146,49 @@ def plan_iri(place: Place) -> str:
     return f"plan/{place.key}/{start}-{end}"
 
 
+def plan_date(place: Place, number: int) -> str:
+    """A signing date: each level signs after the level above (national 2021-06, provinces 2021-08…12,
+    cities 2022-01…06, counties 2022-07…12), so a correct basis is never dated after its plan."""
+    year, first_month, months = {"national": (2021, 6, 1), "provincial": (2021, 8, 5),
+                                 "prefectural": (2022, 1, 6), "county": (2022, 7, 6)}[place.level]
+    return f"{year}-{first_month + number % months:02d}-{1 + number % 28:02d}"
+
+
+def pick(rng: random.Random, population: int, rate: float, exclude: set[int] = frozenset()) -> set[int]:
+    """Exactly round(rate × population) distinct indices (none of `exclude`), chosen by the seed."""
+    candidates = [i for i in range(population) if i not in exclude]
+    return set(rng.sample(candidates, min(len(candidates), round(rate * population))))
+
+
 def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021,
              rates: dict[str, float] | None = None) -> dict:
-    """Write a synthetic data directory at `out`; return the manifest (counts and defective records)."""
+    """Write a synthetic data directory at `out`; return the manifest (counts and defective records).
+
+    Each defect kind hits exactly round(rate × opportunities) records, chosen by the seed:
+    task points for missing-lead and foreign-body (disjoint; foreign-body only where the
+    template names a lead unit), plans below the national one for bad-basis.
+    """
+    if not 0 < scale <= 1:
+        raise ValueError(f"scale must be in (0, 1], not {scale}")
     rates = {**DEFAULT_RATES, **(rates or {})}
     rng = random.Random(seed)
     sections, functions = load_template(settings)
     places = jurisdictions(scale)
     if out.exists():
+        if not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").exists()):
+            raise ValueError(f"{out} exists and is not a synthetic data directory (no manifest.json); "
+                             "give a new or empty directory")
         shutil.rmtree(out)
     (out / "plans").mkdir(parents=True)
     shutil.copy(settings.data_dir / "schemes.ttl", out / "schemes.ttl")
     suffixes = sorted({s for sec in sections for t in sec.tasks for s in t.lead + t.cooperating})
+    template = [t for sec in sections for t in sec.tasks]
+    opportunities = {"missing-lead": len(places) * len(template),
+                     "foreign-body": len(places) * len(template), "bad-basis": len(places) - 1}
+    missing = pick(rng, opportunities["missing-lead"], rates["missing-lead"])
+    leadless = {n * len(template) + i for n in range(len(places)) for i, t in enumerate(template) if not t.lead}
+    foreign = pick(rng, opportunities["foreign-body"], rates["foreign-body"], missing | leadless)
+    bad_basis = {i + 1 for i in pick(rng, opportunities["bad-basis"], rates["bad-basis"])}
     defects: dict[str, list[str]] = {kind: [] for kind in rates}
     tasks = 0
 
@@ -176,19 +211,33 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
                     f.write(f" ; org:classification <scheme/function/{fn}>")
                 f.write(" .\n")
 
-    for number, p in enumerate(places, 1):
+    def units(t_iri: str, role: str, bodies: list[tuple[Place, str]]) -> tuple[list[str], list[str]]:
+        """sp:leadUnit / sp:cooperatingUnit, the printed cell and one sp:UnitAssignment per name."""
+        if not bodies:
+            return [], []
+        names = [body_name(s, place.level) for place, s in bodies]
+        prop = "leadUnit" if role == "lead" else "cooperatingUnit"
+        on_task = [f" ; sp:{prop} " + ", ".join(f"<org/{place.key}/{n}>" for (place, _), n in zip(bodies, names)),
+                   f" ; sp:{prop}sText {quote('、'.join(names))}",
+                   " ; sp:assignment " + ", ".join(f"<{t_iri}/{role}/{i}>" for i in range(1, len(names) + 1))]
+        records = [f"<{t_iri}/{role}/{i}> a sp:UnitAssignment ; sp:nameAsWritten {quote(n)} ; sp:position {i} ;"
+                   f" sp:role <scheme/role/{role}> ; sp:unit <org/{place.key}/{n}> .\n"
+                   for i, ((place, _), n) in enumerate(zip(bodies, names), 1)]
+        return on_task, records
+
+    for number, p in enumerate(places):
         iri = plan_iri(p)
         lines = [PREFIXES]
         start, end = iri.rsplit("/", 1)[1].split("-")
-        year = int(start) + (1 if p.level in ("prefectural", "county") else 0)
+        date = plan_date(p, number)
         title = f"{p.name}全民科学素质行动规划纲要实施方案({start}-{end}年)"
         lines.append(f"<{iri}> a sp:Plan ; rdfs:label {quote(title)}@zh ; dcterms:title {quote(title)}@zh ;"
-                     f" eli:id_local {quote(f'合{p.key}府〔{year}〕{number}号')} ; sp:level <scheme/level/{p.level}> ;"
+                     f" eli:id_local {quote(f'合{p.key}府〔{date[:4]}〕{number + 1}号')} ; sp:level <scheme/level/{p.level}> ;"
                      f" eli:jurisdiction <place/{p.key}> ; sp:periodStart \"{start}\"^^xsd:gYear ; sp:periodEnd \"{end}\"^^xsd:gYear ;"
-                     f" eli:date_document \"{year}-{1 + number % 12:02d}-{1 + number % 28:02d}\"^^xsd:date")
+                     f" eli:date_document \"{date}\"^^xsd:date")
         if p.parent is not None:
             basis = p.parent
-            if rng.random() < rates["bad-basis"] and (stranger := other_place(places, p, rng)) is not p:
+            if number in bad_basis and (stranger := other_place(places, p, rng)) is not p:
                 basis = stranger
                 defects["bad-basis"].append(iri)
             lines.append(f" ; eli:based_on <{plan_iri(basis)}>")
@@ -204,30 +253,27 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
                          f" dcterms:title {quote(sec.title)}@zh ; sp:number {sec.number} ; eli:is_part_of <{iri}/part/{sec.kind}> .\n")
             for n, t in enumerate(sec.tasks, 1):
                 t_iri = f"{s_iri}/point/{n}"
-                tasks += 1
                 lines.append(f"<{s_iri}> eli:has_part <{t_iri}> .\n<{t_iri}> a sp:TaskPoint ; rdfs:label {quote(t.title)}@zh ;"
                              f" dcterms:title {quote(t.title)}@zh ; sp:number {n} ; eli:is_part_of <{s_iri}>")
-                lead = [f"<org/{p.key}/{body_name(s, p.level)}>" for s in t.lead]
-                roll = rng.random()
-                if roll < rates["missing-lead"]:
+                lead = [(p, s) for s in t.lead]
+                if tasks in missing:
                     lead = []
                     defects["missing-lead"].append(t_iri)
-                elif roll < rates["missing-lead"] + rates["foreign-body"] and lead:
-                    stranger = other_place(places, p, rng)
-                    if stranger is not p:
-                        lead = [f"<org/{stranger.key}/{body_name(t.lead[0], stranger.level)}>"]
-                        defects["foreign-body"].append(t_iri)
-                coop = [f"<org/{p.key}/{body_name(s, p.level)}>" for s in t.cooperating]
-                if lead:
-                    lines.append(" ; sp:leadUnit " + ", ".join(lead))
-                if coop:
-                    lines.append(" ; sp:cooperatingUnit " + ", ".join(coop))
+                elif tasks in foreign and (stranger := other_place(places, p, rng)) is not p:
+                    lead = [(stranger, t.lead[0])]
+                    defects["foreign-body"].append(t_iri)
+                tasks += 1
+                lead_props, lead_records = units(t_iri, "lead", lead)
+                coop_props, coop_records = units(t_iri, "cooperating", [(p, s) for s in t.cooperating])
+                lines += lead_props + coop_props
                 lines.append(" .\n")
+                lines += lead_records + coop_records
         (out / "plans" / f"{p.key}-{start}-{end}.ttl").write_text("".join(lines), encoding="utf-8")
 
     manifest = {
         "seed": seed, "scale": scale, "rates": rates, "plans": len(places), "task_points": tasks,
         "jurisdictions": {level: sum(1 for p in places if p.level == level) for level in LEVEL_CHAR},
+        "opportunities": opportunities,
         "defects": {kind: len(items) for kind, items in defects.items()},
         "defective": defects,
     }

@@ -11,6 +11,7 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from sciplan.backend import RemoteError
 from sciplan.config import Settings, load_settings
 
 from . import linked_data, negotiation, pages, sparql
@@ -73,6 +74,10 @@ def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueryFailed)
     def query_failed(exc: QueryFailed):
         return error_response(exc.status, exc.message)
+
+    @app.errorhandler(RemoteError)
+    def store_failed(exc: RemoteError):  # the remote SPARQL store (SCIPLAN_SPARQL_URL) outside a query
+        return error_response(exc.status, str(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
 from flask import current_app
 
+from sciplan.backend import Remote, remote_options
 from sciplan.config import Settings
 from sciplan.describe import graph_sizes
 
-from .executor import InlineExecutor, Job, Outcome, ProcessPool, StoreHandle
+from .executor import InlineExecutor, Job, Outcome, ProcessPool, RemoteExecutor, StoreHandle
 from .options import ServerOptions
 from .views import Views
 
@@ -43,7 +45,7 @@ SELECT ?prefix ?ns WHERE {
 class State:
     settings: Settings
     options: ServerOptions
-    executor: InlineExecutor | ProcessPool
+    executor: InlineExecutor | ProcessPool | RemoteExecutor
     store_handle: StoreHandle | None
     memory_store: ox.Store | None
     views: Views
@@ -53,6 +55,12 @@ class State:
     @classmethod
     def open(cls, settings: Settings, options: ServerOptions, store=None, views_dir: Path | None = None) -> "State":
         views = Views.load(views_dir)
+        remote = remote_options(settings) if store is None else None
+        if remote is not None:  # a remote SPARQL store (SCIPLAN_SPARQL_URL): no local store, no query processes
+            if settings.extra.get("sparql_timeout") is None and "SCIPLAN_SPARQL_TIMEOUT" not in os.environ:
+                remote = replace(remote, timeout=options.query_timeout)  # the server's own time limit
+            backend = Remote(remote, strict=False)
+            return cls(settings, options, RemoteExecutor(backend), None, backend, views)
         if isinstance(store, ox.Store):
             return cls(settings, options, InlineExecutor(store), None, store, views)
         path = Path(store) if store is not None else Path(settings.store)
@@ -69,7 +77,9 @@ class State:
 
     @property
     def version(self) -> str:
-        return self.store_handle.version if self.store_handle else f"memory-{id(self.memory_store)}"
+        if self.store_handle:
+            return self.store_handle.version
+        return getattr(self.executor, "version", f"memory-{id(self.memory_store)}")
 
     def cached(self, name: str, compute):
         """Memoize per store build: a rebuilt store gets fresh values."""

@@ -1,0 +1,205 @@
+"""What the benchmark scripts share: the machine's figures, synthetic stores, servers, tables, JSON.
+
+Not a benchmark itself. Synthetic data and stores are made once per (scale, seed) under
+--workdir (default: $TMPDIR/sciplan-bench) and reused by the other scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from sciplan.config import Settings  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "sciplan-bench"
+
+
+def machine() -> dict:
+    """CPU count and model, RAM, Python and library versions."""
+    def pkg(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    ram = None
+    model = platform.processor() or None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = round(int(line.split()[1]) / 1024 / 1024, 1)
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu_count": os.cpu_count(), "cpu_model": model, "ram_gib": ram, "platform": platform.platform(),
+        "python": platform.python_version(), "pyoxigraph": pkg("pyoxigraph"), "rdflib": pkg("rdflib"),
+        "pyshacl": pkg("pyshacl"), "flask": pkg("flask"), "gunicorn": pkg("gunicorn"),
+        "rdflib-endpoint": pkg("rdflib-endpoint"),
+        "load_avg_1_5_15": [round(x, 2) for x in os.getloadavg()],  # other work on the machine skews figures
+    }
+
+
+def print_machine(m: dict) -> None:
+    print(f"machine: {m['cpu_count']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, {m['platform']}")
+    print(f"         Python {m['python']}, pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}, pyshacl {m['pyshacl']}, "
+          f"gunicorn {m['gunicorn']}" + (f", rdflib-endpoint {m['rdflib-endpoint']}" if m.get("rdflib-endpoint") else ""))
+    print(f"         load average at start {m['load_avg_1_5_15']} (1, 5, 15 min; other work on the machine skews the figures)")
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """A Markdown table (readable in a terminal too)."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def write_results(name: str, figures: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    figures = {**figures, "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]}
+    out = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
+    return out
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
+
+
+def dir_size(path: Path) -> int:
+    path = Path(path).resolve()
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# ---- data sets ----------------------------------------------------------------------------------
+
+def real_settings(workdir: Path) -> Settings:
+    """The repository's graph, built once into workdir/real/store."""
+    settings = Settings(store=Path(workdir) / "real" / "store")
+    if not settings.store.exists():
+        from sciplan.store import build
+
+        build(settings)
+    return settings
+
+
+def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: bool = True) -> tuple[Settings, dict]:
+    """A synthetic data directory and its store for (scale, seed), made once and reused."""
+    from sciplan.synth import generate
+
+    home = Path(workdir) / f"synth-{scale:g}-{seed}"
+    data, store = home / "data", home / "store"
+    manifest_path = data / "manifest.json"
+    settings = Settings(data_dir=data, store=store)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else None
+    if manifest is None or not (store / "sciplan-build.json").exists():
+        if home.exists():
+            shutil.rmtree(home)
+        home.mkdir(parents=True)
+        manifest = generate(Settings(), data, scale=scale, seed=seed)
+        if build_store:
+            from sciplan.store import build
+
+            build(settings)
+    return settings, manifest
+
+
+def data_sets(workdir: Path, names: list[str], seed: int = 2021) -> list[tuple[str, Settings, dict | None]]:
+    """'real' and scales like '0.1', '1.0' → (label, settings, manifest)."""
+    out = []
+    for name in names:
+        if name == "real":
+            out.append(("real KB", real_settings(workdir), None))
+        else:
+            settings, manifest = synth_settings(workdir, float(name), seed)
+            out.append((f"synthetic {float(name):g}", settings, manifest))
+    return out
+
+
+# ---- servers --------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=10):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server at {url} did not answer within {seconds:g} s")
+
+
+def start_sciplan(store: Path, workers: int, log: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """`sciplan serve --workers N` (gunicorn) on a free loopback port; returns (process, endpoint URL)."""
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sciplan.cli", "--store", str(store), "serve", "--workers", str(workers),
+             "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "SCIPLAN_QUERY_TIMEOUT": "120", "SCIPLAN_MAX_ROWS": "1000000", **(env or {})})
+    url = f"http://127.0.0.1:{port}/sparql"
+    wait_for(url + "?query=ASK%7B%7D", proc)
+    return proc, url
+
+
+RDFLIB_ENDPOINT_SERVER = """
+import sys, time, uvicorn
+from rdflib import Dataset
+from rdflib_endpoint import SparqlEndpoint
+started = time.perf_counter()
+ds = Dataset(default_union=True)
+ds.parse(sys.argv[1], format="nquads")
+print(f"loaded {len(ds)} triples in {time.perf_counter() - started:.1f}s", flush=True)
+app = SparqlEndpoint(graph=ds, title="sciplan on rdflib-endpoint")
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def start_rdflib_endpoint(nquads: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """rdflib-endpoint (FastAPI + uvicorn) over an rdflib Dataset with the default graph as union."""
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", RDFLIB_ENDPOINT_SERVER, str(nquads), str(port)],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    wait_for(url + "?query=ASK%7B%7D", proc, seconds=1800)
+    return proc, url
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
