@@ -3,7 +3,7 @@
 For each data set and each number of gunicorn workers (--workers, default 1,2,4; each worker
 has SCIPLAN_QUERY_PROCESSES=2 query processes), starts `sciplan serve --workers N` on a free
 loopback port and drives it with --clients concurrent clients (benchmarks/load_endpoint.py)
-sending a mix of competency queries, then stops it. Bounded: at most --requests requests and
+sending a mix of queries that answer in milliseconds (see mix_for), then stops it. Bounded: at most --requests requests and
 --seconds seconds per run, loopback only; it stops by itself.
 
     python3 benchmarks/throughput_bench.py                              # real KB and scale 1.0
@@ -13,16 +13,38 @@ sending a mix of competency queries, then stops it. Bounded: at most --requests 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
-from benchlib import DEFAULT_WORKDIR, ROOT, data_sets, machine, print_machine, start_sciplan, stop, table, write_results
+from benchlib import DEFAULT_WORKDIR, RESULTS, data_sets, machine, print_machine, start_sciplan, stop, table, write_results
 from load_endpoint import run as load
 
-# A mix of the competency queries that answer in milliseconds (the slow ones would only measure themselves).
+# A mix of the competency queries that answer in milliseconds on the real KB (the slow ones would only
+# measure themselves). On synthetic data the mix is the queries (competency and scale variants) whose
+# endpoint p50 was under FAST_MS in the latest query_bench.py run on that data, else FALLBACK.
 MIX = ["tasks-per-plan", "plans-and-bases", "lead-units-per-plan", "lead-units-by-function", "trace-task-to-national",
        "literacy-rate-by-level", "flagged-records", "tasks-led-by-function"]
+FALLBACK = ["alignment-proposals", "flagged-records", "jiangmen-targets-by-unit", "matched-tasks-lead-units-differ"]
+FAST_MS = 250.0
+
+
+def mix_for(name: str) -> dict[str, str]:
+    """name → query text for a data set ('real' or a scale)."""
+    from query_bench import SCALE_VARIANTS, competency_queries
+
+    every = {**competency_queries(), **SCALE_VARIANTS}
+    if name == "real":
+        return {q: every[q] for q in MIX if q in every}
+    runs = sorted(RESULTS.glob(f"query-partial-{name}-*.json"))
+    if runs:
+        measured = json.loads(runs[-1].read_text(encoding="utf-8"))["results"]
+        fast = [r["query"] for r in measured if (r.get("endpoint") or {}).get("p50_ms") is not None
+                and r["endpoint"]["p50_ms"] < FAST_MS and r["query"] in every]
+        if fast:
+            return {q: every[q] for q in fast}
+    return {q: every[q] for q in FALLBACK if q in every}
 
 
 def main() -> int:
@@ -40,12 +62,14 @@ def main() -> int:
 
     m = machine()
     print_machine(m)
-    queries = [(ROOT / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in MIX
-               if (ROOT / "queries" / f"{name}.rq").exists()]
-    print(f"query mix: {len(queries)} competency queries ({', '.join(MIX)})")
-    runs = []
+    runs, mixes = [], {}
     args.workdir.mkdir(parents=True, exist_ok=True)
-    for label, settings, _ in data_sets(args.workdir, [n for n in args.data.split(",") if n], args.seed):
+    for name in [n for n in args.data.split(",") if n]:
+        (label, settings, _), = data_sets(args.workdir, [name], args.seed)
+        mix = mix_for(name)
+        mixes[label] = list(mix)
+        queries = list(mix.values())
+        print(f"{label}: query mix of {len(queries)}: {', '.join(mix)}", flush=True)
         for workers in [int(w) for w in args.workers.split(",")]:
             proc, url = start_sciplan(settings.store, workers, args.workdir / f"throughput-{workers}.log",
                                       env={"SCIPLAN_QUERY_PROCESSES": "2", "SCIPLAN_MAX_ROWS": "10000"})
@@ -63,7 +87,7 @@ def main() -> int:
     print(table(["data", "gunicorn workers", "clients", "requests", "seconds", "requests/s", "p50 ms", "p99 ms", "statuses"],
                 [[r["data"], r["workers"], r["clients"], r["requests"], r["seconds"], r["per_second"], r["p50_ms"],
                   r["p99_ms"], " ".join(f"{k}:{v}" for k, v in r["statuses"].items())] for r in runs]))
-    write_results("throughput", {"machine": m, "mix": MIX, "runs": runs,
+    write_results("throughput", {"machine": m, "mix": mixes, "runs": runs,
                                  "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     return 0 if all(set(r["statuses"]) == {"200"} for r in runs) else 1
 
