@@ -124,21 +124,21 @@ def jurisdictions(scale: float) -> list[Place]:
     counts = {level: max(1, round(n * scale)) for level, n in FULL.items()}
     provinces = [Place(f"{p}0000", "provincial", nation, f"合成省{p}") for p in PROVINCE_PREFIXES[:counts["provincial"]]]
     nation.children = provinces
-    cities = []
-    for i in range(counts["prefectural"]):
-        parent = provinces[i % len(provinces)]
-        code = f"{parent.code[:2]}{len(parent.children) + 1:02d}00"
-        city = Place(code, "prefectural", parent, f"合成市{code[:4]}")
-        parent.children.append(city)
-        cities.append(city)
-    counties = []
-    for i in range(counts["county"]):
-        parent = cities[i % len(cities)]
-        code = f"{parent.code[:4]}{len(parent.children) + 1:02d}"
-        county = Place(code, "county", parent, f"合成区{code}")
-        parent.children.append(county)
-        counties.append(county)
+    cities = _spread(provinces, counts["prefectural"], "prefectural", lambda p, n: f"{p.code[:2]}{n:02d}00", "合成市{}", 4)
+    counties = _spread(cities, counts["county"], "county", lambda p, n: f"{p.code[:4]}{n:02d}", "合成区{}", 6)
     return [nation] + provinces + cities + counties
+
+
+def _spread(parents: list[Place], count: int, level: str, code_of, name: str, name_digits: int) -> list[Place]:
+    """`count` places of `level`, dealt round-robin to the parents and numbered within each."""
+    places = []
+    for i in range(count):
+        parent = parents[i % len(parents)]
+        code = code_of(parent, len(parent.children) + 1)
+        place = Place(code, level, parent, name.format(code[:name_digits]))
+        parent.children.append(place)
+        places.append(place)
+    return places
 
 
 def plan_iri(place: Place) -> str:
