@@ -48,6 +48,8 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from .config import Settings
+from .errors import (ConfigError, RemoteError, RemoteRefused, RemoteTimeout, RemoteTruncated,  # noqa: F401
+                     RemoteUnavailable)
 
 RESULTS_JSON = "application/sparql-results+json"
 FORM_UTF8 = "application/x-www-form-urlencoded; charset=UTF-8"
@@ -77,23 +79,6 @@ class Backend(Protocol):
     def __len__(self) -> int: ...
 
 
-class RemoteError(OSError):
-    """The remote store could not be reached, timed out, or answered with a server error."""
-
-    def __init__(self, message: str, status: int = 502):
-        super().__init__(message)
-        self.status = status
-
-
-class RemoteTimeout(RemoteError):
-    def __init__(self, message: str):
-        super().__init__(message, 503)
-
-
-class RemoteTruncated(RemoteError):
-    """The remote store cut the answer at its row limit (header X-SPARQL-MaxRows)."""
-
-
 @dataclass(frozen=True)
 class RemoteOptions:
     url: str
@@ -114,15 +99,15 @@ def remote_options(settings: Settings, environ=os.environ) -> RemoteOptions | No
     if not url:
         return None
     if not str(url).startswith(("http://", "https://")):
-        raise ValueError(f"SCIPLAN_SPARQL_URL must be an http(s) URL, not {url!r}")
+        raise ConfigError(f"SCIPLAN_SPARQL_URL must be an http(s) URL, not {url!r}")
     dataset = str(get("dataset", "graphs")).strip().lower()
     if dataset not in ("graphs", "union"):
-        raise ValueError(f"SCIPLAN_SPARQL_DATASET must be 'graphs' or 'union', not {dataset!r}")
+        raise ConfigError(f"SCIPLAN_SPARQL_DATASET must be 'graphs' or 'union', not {dataset!r}")
     try:
         return RemoteOptions(url=str(url), dataset=dataset, timeout=float(get("timeout", 30)),
                              page=int(get("page", 5000)), graph_prefix=str(get("graph_prefix", "")) or settings.base + "graph/")
     except ValueError as exc:
-        raise ValueError(f"SCIPLAN_SPARQL_TIMEOUT / SCIPLAN_SPARQL_PAGE: {exc}") from None
+        raise ConfigError(f"SCIPLAN_SPARQL_TIMEOUT / SCIPLAN_SPARQL_PAGE: {exc}") from None
 
 
 def open_backend(settings: Settings, url: str | None = None) -> Backend:
@@ -185,11 +170,10 @@ class Remote:
         except requests.RequestException as exc:
             raise RemoteError(f"the SPARQL store at {self.url} cannot be reached: {exc}") from None
         if response.status_code >= 500 or response.status_code in (408, 429):
-            status = 503 if response.status_code in (503, 504, 408, 429) else 502
-            raise RemoteError(f"the SPARQL store at {self.url} failed ({response.status_code}): "
-                              f"{response.text.strip()[:500]}", status)
+            kind = RemoteUnavailable if response.status_code in (503, 504, 408, 429) else RemoteError
+            raise kind(f"the SPARQL store at {self.url} failed ({response.status_code}): {response.text.strip()[:500]}")
         if response.status_code >= 400:
-            raise ValueError(f"the SPARQL store refused the query ({response.status_code}): {response.text.strip()[:1000]}")
+            raise RemoteRefused(f"the SPARQL store refused the query ({response.status_code}): {response.text.strip()[:1000]}")
         return response
 
     # ---- the Store interface

@@ -1,7 +1,7 @@
 """The `sciplan` command: one entry point, one subcommand per job.
 
-Exit codes: 0 success, 1 the data or query failed (e.g. validation found
-violations), 2 usage or I/O errors.
+Exit codes (sciplan/errors.py): 0 success, 1 the data or query failed (e.g.
+validation found violations), 2 usage or I/O errors, 3 a bug (with a traceback).
 """
 
 from __future__ import annotations
@@ -9,20 +9,26 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import traceback
 from pathlib import Path
 
 from . import __version__
 from .config import load_settings
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad input from the user: reported on stderr with exit code 2."""
+from .errors import EXIT_BUG, EXIT_FAIL, EXIT_OK, EXIT_USAGE, SciplanError, UsageError, file_errors
 
 
 def _examples(text: str) -> str:
     return "examples:\n" + textwrap.indent(textwrap.dedent(text).strip(), "  ")
+
+
+def write_output(path: str | None, data: bytes) -> None:
+    """Write a command's answer to the file given with --output, or to standard output."""
+    if path:
+        with file_errors(path):
+            Path(path).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 def _parser_for(sub, name: str, help: str, examples: str) -> argparse.ArgumentParser:
@@ -101,21 +107,13 @@ def add_export(sub) -> None:
 
 
 def run_export(args, settings) -> int:
-    from .backend import RemoteError, open_backend
+    from .backend import open_backend
     from .export import EXPORTERS, export
-    from .query import QueryError
 
     if args.format not in EXPORTERS:
         raise UsageError(f"--format: unknown format {args.format!r}; choose one of {', '.join(EXPORTERS)}")
     store = open_backend(settings, args.endpoint)
-    try:
-        data = export(store, args.format, settings)
-    except (RemoteError, ValueError) as exc:
-        raise QueryError(str(exc)) from None
-    if args.output:
-        Path(args.output).write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
+    write_output(args.output, export(store, args.format, settings))
     return EXIT_OK
 
 
@@ -201,17 +199,11 @@ def add_picture(sub) -> None:
 
 
 def run_picture(args, settings) -> int:
-    from .pictures import PictureError, render
+    from .pictures import render
     from .store import open_store
 
-    try:
-        svg = render(open_store(settings.store), settings, args.plan, args.kind)
-    except PictureError as exc:
-        raise UsageError(str(exc)) from None
-    if args.output:
-        Path(args.output).write_text(svg, encoding="utf-8")
-    else:
-        sys.stdout.write(svg)
+    svg = render(open_store(settings.store), settings, args.plan, args.kind)
+    write_output(args.output, svg.encode("utf-8"))
     return EXIT_OK
 
 
@@ -243,12 +235,7 @@ def run_validate(args, settings) -> int:
         result = validate_files(args.files, settings, plan=args.plan)
     else:
         result = validate_built(settings, plan=args.plan)
-    data = render(result, args.format, fail_on=args.fail_on)
-    if args.output:
-        Path(args.output).write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    write_output(args.output, render(result, args.format, fail_on=args.fail_on))
     if args.output or args.format != "text":
         print(f"sciplan validate: {result.scope}: {summary(result, args.fail_on)}", file=sys.stderr)
     return EXIT_FAIL if result.failed(args.fail_on) else EXIT_OK
@@ -283,7 +270,8 @@ def run_synth(args, settings) -> int:
     real, target = settings.data_dir.resolve(), out.resolve()
     if target == real or target in real.parents or real in target.parents:
         raise UsageError(f"--output: {out} would replace or mix with the real data in {settings.data_dir}; choose another directory")
-    manifest = generate(settings, out, scale=args.scale, seed=args.seed)
+    with file_errors(out):
+        manifest = generate(settings, out, scale=args.scale, seed=args.seed)
     counts = {k: v for k, v in manifest.items() if k not in ("defective", "rates", "opportunities")}
     print(f"wrote {out}: {json.dumps(counts, ensure_ascii=False)}", file=sys.stderr)
     if args.build:
@@ -324,24 +312,19 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from .query import QueryError
-    from .store import BuildError
-    from .extract.writer import CurationError
-
     try:
         settings = load_settings(store=Path(args.store) if args.store else None, base=args.base)
         return args.run(args, settings)
-    except (UsageError, ValueError) as exc:
+    except SciplanError as exc:  # every error sciplan reports carries its exit code (sciplan/errors.py)
         print(f"sciplan {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (BuildError, QueryError, CurationError) as exc:
-        print(f"sciplan {args.command}: {exc}", file=sys.stderr)
-        return EXIT_FAIL if isinstance(exc, QueryError) else EXIT_USAGE
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        print(f"sciplan {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:
+        return exc.exit_code
+    except BrokenPipeError:  # the reader went away (sciplan query … | head): not an error
         return EXIT_OK
+    except Exception:  # anything else is a bug: show where it happened
+        traceback.print_exc()
+        print(f"sciplan {args.command}: internal error (a bug in sciplan; the traceback above says where)",
+              file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

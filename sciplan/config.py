@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import ConfigError
+
 # A permanent-identifier style base; every IRI the project mints starts here.
 DEFAULT_BASE = "https://w3id.org/sciplan/"
 
@@ -36,7 +38,7 @@ class Settings:
 def check_base(base: str) -> str:
     """A base must be an absolute http(s) IRI ending in '/' so paths append cleanly."""
     if not base.startswith(("http://", "https://")) or not base.endswith("/"):
-        raise ValueError(f"base IRI must start with http:// or https:// and end with '/': {base!r}")
+        raise ConfigError(f"base IRI must start with http:// or https:// and end with '/': {base!r}")
     return base
 
 

@@ -17,6 +17,7 @@ import subprocess
 import pyoxigraph as ox
 
 from .config import Settings
+from .errors import PictureError
 
 KINDS = ("chain", "tree")
 FONT = "Noto Sans CJK SC, sans-serif"
@@ -26,10 +27,6 @@ STYLE = f"""
   edge  [fontname="{FONT}", fontsize=9, color="#555555"];
 """
 LEVEL_COLOURS = {"national": "#fbe9e7", "provincial": "#fff4e0", "prefectural": "#eaf6ea", "county": "#eef4fb"}
-
-
-class PictureError(Exception):
-    """The plan is unknown, the kind is unknown, or Graphviz failed."""
 
 
 def render(store: ox.Store, settings: Settings, plan: str, kind: str) -> str:

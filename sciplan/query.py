@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .errors import QueryError, SciplanError
+
+__all__ = ["FORMATS", "QueryError", "read_query", "render", "run"]
+
 FORMATS = ("table", "csv", "tsv", "json")
-
-
-class QueryError(Exception):
-    """The query could not be parsed or evaluated; the message says why."""
 
 
 def read_query(text_or_path: str) -> str:
@@ -32,6 +32,8 @@ def run(store: ox.Store, sparql: str, union_default_graph: bool = True):
     """Evaluate a query; the default graph is the union of all named graphs."""
     try:
         return store.query(sparql, use_default_graph_as_union=union_default_graph)
+    except SciplanError:  # a remote store's failure says what it is itself
+        raise
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
     except (OSError, ValueError, RuntimeError) as exc:

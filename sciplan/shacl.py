@@ -30,9 +30,7 @@ from pyshacl.graph_abstraction import OxigraphDataGraph
 from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import Graph, URIRef
 
-
-class ShapesError(Exception):
-    """pyshacl could not use the shapes; the message says why."""
+from .errors import ShapesError
 
 
 def shacl_report(store: ox.Store, shapes: Graph) -> Graph:

@@ -22,12 +22,9 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .config import Settings
+from .errors import BuildError, InputError, StoreNotFound
 
 BUILD_INFO = "sciplan-build.json"
-
-
-class BuildError(Exception):
-    """A source file could not be loaded; the message names the file and line."""
 
 
 @dataclass
@@ -91,13 +88,16 @@ def build(
     link = Path(settings.store)
     if link.exists() and not link.is_symlink():
         raise BuildError(f"{link} exists and is not a store link made by 'sciplan build'; move it away")
-    link.parent.mkdir(parents=True, exist_ok=True)
-    with open(link.parent / f".{link.name}.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(f"another build of {link} is running") from None
-        return _build_locked(settings, files, link, progress)
+    try:
+        link.parent.mkdir(parents=True, exist_ok=True)
+        with open(link.parent / f".{link.name}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise BuildError(f"another build of {link} is running") from None
+            return _build_locked(settings, files, link, progress)
+    except OSError as exc:  # the store's directory cannot be written (the sources' own errors are BuildErrors)
+        raise BuildError(f"{link}: cannot write the store: {exc.strerror or exc}") from None
 
 
 def _build_locked(settings: Settings, files: list[Path], link: Path, progress) -> BuildReport:
@@ -167,9 +167,12 @@ def open_store(path: Path | str, read_only: bool = True) -> ox.Store:
     """Open a built store; read-only opens may be shared by many processes."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no store at {path}; run 'sciplan build' first")
+        raise StoreNotFound(f"no store at {path}; run 'sciplan build' first")
     real = str(path.resolve())
-    return ox.Store.read_only(real) if read_only else ox.Store(real)
+    try:
+        return ox.Store.read_only(real) if read_only else ox.Store(real)
+    except OSError as exc:
+        raise InputError(f"cannot open the store at {path}: {exc}") from None
 
 
 def build_info(path: Path | str) -> dict:

@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from .config import Settings
+from .errors import UsageError
 from .extract import nansha
 from .extract.text import squeeze
 
@@ -169,14 +170,14 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
     template names a lead unit), plans below the national one for bad-basis.
     """
     if not 0 < scale <= 1:
-        raise ValueError(f"scale must be in (0, 1], not {scale}")
+        raise UsageError(f"scale must be in (0, 1], not {scale}")
     rates = {**DEFAULT_RATES, **(rates or {})}
     rng = random.Random(seed)
     sections, functions = load_template(settings)
     places = jurisdictions(scale)
     if out.exists():
         if not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").exists()):
-            raise ValueError(f"{out} exists and is not a synthetic data directory (no manifest.json); "
+            raise UsageError(f"{out} exists and is not a synthetic data directory (no manifest.json); "
                              "give a new or empty directory")
         shutil.rmtree(out)
     (out / "plans").mkdir(parents=True)

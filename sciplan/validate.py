@@ -25,18 +25,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from .config import DEFAULT_BASE, Settings
-from .shacl import ShapesError, shacl_report
-from .store import BuildError, build_info, graph_iri, open_store, read_file
+from .errors import BuildError, InputError, PlanNotFound, ShapesError
+from .shacl import shacl_report
+from .store import build_info, graph_iri, open_store, read_file
 
 SEVERITIES = ("Violation", "Warning", "Info")
 ELI = "http://data.europa.eu/eli/ontology#"
 RDFS_LABEL = ox.NamedNode(str(RDFS.label))
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target}
-
-
-class PlanNotFound(ValueError):
-    """--plan names no plan of the graph (a usage error)."""
 
 
 # ---------------------------------------------------------------- results
@@ -183,7 +180,7 @@ def turtle_files(paths: Iterable[Path | str]) -> list[Path]:
         elif p.exists():
             files.append(p)
         else:
-            raise FileNotFoundError(f"{p}: no such file or directory")
+            raise InputError(f"{p}: no such file or directory")
     return files
 
 

@@ -11,12 +11,12 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from sciplan.backend import RemoteError
 from sciplan.config import Settings, load_settings
+from sciplan.errors import RemoteError
 
 from . import linked_data, negotiation, pages, sparql
+from .errors import QueryFailed, status_for
 from .options import ServerOptions
-from .safety import QueryFailed
 from .state import State, current
 
 access_log = logging.getLogger("sciplan.access")
@@ -77,7 +77,7 @@ def _install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RemoteError)
     def store_failed(exc: RemoteError):  # the remote SPARQL store (SCIPLAN_SPARQL_URL) outside a query
-        return error_response(exc.status, str(exc))
+        return error_response(status_for(exc), str(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

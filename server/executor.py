@@ -27,9 +27,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from sciplan.errors import RemoteError
 from sciplan.store import open_store
 
-from .safety import QueryFailed, check_query
+from .errors import QueryFailed, status_for
+from .safety import check_query
 
 log = logging.getLogger("sciplan.server")
 
@@ -235,12 +237,10 @@ class RemoteExecutor:
         self.version = f"remote-{remote.url}"
 
     def run(self, job: Job) -> Outcome:
-        from sciplan.backend import RemoteError
-
         try:
             return execute(self.store, job, always_check=True)
         except RemoteError as exc:
-            raise QueryFailed(exc.status, str(exc)) from None
+            raise QueryFailed(status_for(exc), str(exc)) from None
 
     def close(self) -> None:
         pass

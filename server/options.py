@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, fields
 
 from sciplan.config import Settings
+from sciplan.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -44,4 +45,4 @@ def _convert(name: str, default, raw):
             return tuple(raw.split())
         return type(default)(raw)
     except ValueError:
-        raise ValueError(f"SCIPLAN_{name.upper()}: expected a {type(default).__name__}, got {raw!r}") from None
+        raise ConfigError(f"SCIPLAN_{name.upper()}: expected a {type(default).__name__}, got {raw!r}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sciplan.config import Settings
+from sciplan.errors import UsageError
 
 from .options import ServerOptions
 
@@ -13,7 +14,10 @@ def serve(settings: Settings, host: str, port: int, workers: int = 0) -> int:
     from .app import create_app
 
     app = create_app(settings)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    except OSError as exc:  # the address is taken or not ours to listen on
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return 0
 
 

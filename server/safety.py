@@ -13,15 +13,9 @@ from rdflib.plugins.sparql.algebra import translateQuery, traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.term import URIRef
 
+from .errors import QueryFailed
 
-class QueryFailed(Exception):
-    """A query that is refused or failed; status is the HTTP status to answer."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
+__all__ = ["UPDATE_REFUSED", "QueryFailed", "check_query"]
 
 UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-EXIT_OK, EXIT_FAIL = 0, 1
+from ..errors import EXIT_FAIL, EXIT_OK
 
 
 def run_propose(args, settings) -> int:

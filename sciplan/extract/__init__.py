@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from ..config import Settings
+from ..errors import file_errors
 from ..generated import write_files
 from . import huadu, jiangmen, nansha
 from .writer import Bodies, CurationError, PlanWriter, jurisdictions_graph, schemes_graph, serialize, sources_graph
@@ -33,6 +34,8 @@ def load_yaml(path: Path) -> dict:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise CurationError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise CurationError(f"{path}: {exc.strerror or exc}") from None
 
 
 def render_all(settings: Settings) -> dict[Path, str]:
@@ -57,7 +60,8 @@ def render_all(settings: Settings) -> dict[Path, str]:
         writer.metadata()
         writer.known_parts()
         if spec.get("parser"):
-            text = (settings.sources_dir / sources[spec["source"]]["file"]).read_text(encoding="utf-8")
+            with file_errors(settings.sources_dir / sources[spec["source"]]["file"]):
+                text = (settings.sources_dir / sources[spec["source"]]["file"]).read_text(encoding="utf-8")
             curation = load_yaml(cur / spec["curation"]) if spec.get("curation") else {}
             try:
                 writer.parsed(PARSERS[spec["parser"]](text, curation))

@@ -13,6 +13,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .. import iris
+from ..errors import CurationError
 from .model import Excerpt, ParsedPlan, Units
 
 BASE = Namespace(iris.PLACEHOLDER)
@@ -22,9 +23,7 @@ WD = Namespace("http://www.wikidata.org/entity/")
 PREFIXES = {"sp": SP, "eli": ELI, "org": ORG, "prov": PROV, "skos": SKOS, "dcterms": DCTERMS,
             "owl": OWL, "xsd": XSD, "rdfs": RDFS, "wd": WD}
 
-
-class CurationError(ValueError):
-    """The curation files and the sources disagree; the message says where."""
+__all__ = ["CurationError"]  # raised here, defined with the other errors in sciplan/errors.py
 
 
 def node(path: str) -> URIRef:
