@@ -27,29 +27,26 @@ So the Remote backend has a *dataset mode*:
   graphs (another `sciplan serve`, Fuseki with `tdb2:unionDefaultGraph`); send
   the query as it is.
 
-Configuration: ``SCIPLAN_SPARQL_URL`` (the query endpoint; set: Remote, unset:
-Embedded), ``SCIPLAN_SPARQL_DATASET`` (``graphs`` or ``union``),
-``SCIPLAN_SPARQL_TIMEOUT`` (seconds, default 30), ``SCIPLAN_SPARQL_PAGE``
-(rows per page of a dump, default 5000), or the same keys without the prefix,
-lower case, in ``Settings.extra`` (``sparql_url`` …), which win. See
-docs/backends.md.
+Configuration: ``Settings.remote`` (sciplan.config.RemoteOptions, from
+``SCIPLAN_SPARQL_URL`` — set: Remote, unset: Embedded — ``SCIPLAN_SPARQL_DATASET``,
+``SCIPLAN_SPARQL_TIMEOUT`` …; docs/configuration.md), or ``--endpoint URL``.
+See docs/backends.md.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
-from dataclasses import dataclass
 from typing import Iterable, Protocol
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from .config import Settings
-from .errors import (ConfigError, RemoteError, RemoteRefused, RemoteTimeout, RemoteTruncated,  # noqa: F401
-                     RemoteUnavailable)
+from .config import RemoteOptions, Settings
+from .errors import RemoteError, RemoteRefused, RemoteTimeout, RemoteTruncated, RemoteUnavailable
+
+DEFAULT_TIMEOUT = 30.0  # seconds per HTTP request when RemoteOptions.timeout is not set
 
 RESULTS_JSON = "application/sparql-results+json"
 FORM_UTF8 = "application/x-www-form-urlencoded; charset=UTF-8"
@@ -79,42 +76,9 @@ class Backend(Protocol):
     def __len__(self) -> int: ...
 
 
-@dataclass(frozen=True)
-class RemoteOptions:
-    url: str
-    dataset: str = "graphs"            # "graphs" or "union"
-    timeout: float = 30.0              # seconds per HTTP request
-    page: int = 5000                   # rows per page of a dump
-    graph_prefix: str = ""             # named graphs that are ours: IRIs starting with this ("" = <base>graph/)
-    graph_ttl: float = 300.0           # seconds before the graph list is read again
-
-
-def remote_options(settings: Settings, environ=os.environ) -> RemoteOptions | None:
-    """The remote store configured in settings.extra or SCIPLAN_SPARQL_*; None for the embedded store."""
-    def get(name: str, default=None):
-        value = settings.extra.get("sparql_" + name)
-        return value if value is not None else environ.get("SCIPLAN_SPARQL_" + name.upper(), default)
-
-    url = get("url")
-    if not url:
-        return None
-    if not str(url).startswith(("http://", "https://")):
-        raise ConfigError(f"SCIPLAN_SPARQL_URL must be an http(s) URL, not {url!r}")
-    dataset = str(get("dataset", "graphs")).strip().lower()
-    if dataset not in ("graphs", "union"):
-        raise ConfigError(f"SCIPLAN_SPARQL_DATASET must be 'graphs' or 'union', not {dataset!r}")
-    try:
-        return RemoteOptions(url=str(url), dataset=dataset, timeout=float(get("timeout", 30)),
-                             page=int(get("page", 5000)), graph_prefix=str(get("graph_prefix", "")) or settings.base + "graph/")
-    except ValueError as exc:
-        raise ConfigError(f"SCIPLAN_SPARQL_TIMEOUT / SCIPLAN_SPARQL_PAGE: {exc}") from None
-
-
 def open_backend(settings: Settings, url: str | None = None) -> Backend:
     """The remote store if one is configured (or `url` is given), else the built store, read-only."""
-    if url:
-        settings = settings.with_(extra={**settings.extra, "sparql_url": url})
-    options = remote_options(settings)
+    options = settings.remote_store(url)
     if options is not None:
         return Remote(options)
     from .store import open_store
@@ -143,6 +107,7 @@ class Remote:
         self.options = options
         self.strict = strict
         self.url = options.url
+        self.timeout = options.timeout if options.timeout is not None else DEFAULT_TIMEOUT
         self._requests = requests
         self._local = threading.local()
         self._graphs: tuple[list[str], float] | None = None
@@ -164,9 +129,9 @@ class Remote:
         try:
             body = urlencode(params).encode("ascii")  # UTF-8, percent-encoded; the charset is said, since
             headers = {"Accept": accept, "Content-Type": FORM_UTF8}  # Virtuoso reads Latin-1 otherwise
-            response = self._session().post(self.url, data=body, headers=headers, timeout=self.options.timeout)
+            response = self._session().post(self.url, data=body, headers=headers, timeout=self.timeout)
         except requests.Timeout:
-            raise RemoteTimeout(f"the SPARQL store at {self.url} did not answer within {self.options.timeout:g} s") from None
+            raise RemoteTimeout(f"the SPARQL store at {self.url} did not answer within {self.timeout:g} s") from None
         except requests.RequestException as exc:
             raise RemoteError(f"the SPARQL store at {self.url} cannot be reached: {exc}") from None
         if response.status_code >= 500 or response.status_code in (408, 429):

@@ -298,7 +298,10 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sciplan {__version__}")
-    parser.add_argument("--store", help="store directory (default: var/store, or $SCIPLAN_STORE)")
+    parser.add_argument("--root", metavar="DIR",
+                        help="data root holding ontology/, data/, shapes/, queries/ (default: $SCIPLAN_ROOT, else the "
+                             "current directory if it holds ontology/, else the source checkout)")
+    parser.add_argument("--store", help="store directory (default: <root>/var/store, or $SCIPLAN_STORE)")
     parser.add_argument("--base", help="base IRI (default: https://w3id.org/sciplan/, or $SCIPLAN_BASE)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS:
@@ -313,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        settings = load_settings(store=Path(args.store) if args.store else None, base=args.base)
+        settings = load_settings(root=args.root, store=args.store, base=args.base)
         return args.run(args, settings)
     except SciplanError as exc:  # every error sciplan reports carries its exit code (sciplan/errors.py)
         print(f"sciplan {args.command}: {exc}", file=sys.stderr)

@@ -11,30 +11,28 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from sciplan.config import Settings, load_settings
+from sciplan.config import Settings
 from sciplan.errors import RemoteError
 
 from . import linked_data, negotiation, pages, sparql
 from .errors import QueryFailed, status_for
-from .options import ServerOptions
 from .state import State, current
 
 access_log = logging.getLogger("sciplan.access")
 log = logging.getLogger("sciplan.server")
 
 
-def create_app(settings: Settings | None = None, store=None) -> Flask:
-    """A WSGI app over a built store.
+def create_app(settings: Settings, store=None) -> Flask:
+    """A WSGI app over a built store, configured by `settings` (sciplan.config.load_settings at the edge).
 
     `store` is a store directory (default: settings.store), opened read-only
     in every query worker, or a pyoxigraph Store to query in-process (tests,
     embedding: no timeout then).
     """
-    settings = settings or load_settings()
-    options = ServerOptions.from_settings(settings)
+    options = settings.server
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=options.max_request_bytes, MAX_FORM_MEMORY_SIZE=options.max_request_bytes)
-    app.extensions["sciplan"] = State.open(settings, options, store, settings.extra.get("views_dir"))
+    app.extensions["sciplan"] = State.open(settings, store)
     if options.proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     CORS(app, expose_headers=["X-SPARQL-MaxRows"])

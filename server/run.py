@@ -5,8 +5,6 @@ from __future__ import annotations
 from sciplan.config import Settings
 from sciplan.errors import UsageError
 
-from .options import ServerOptions
-
 
 def serve(settings: Settings, host: str, port: int, workers: int = 0) -> int:
     if workers > 0:
@@ -24,7 +22,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 0) -> int:
 def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> int:
     from gunicorn.app.base import BaseApplication
 
-    options = ServerOptions.from_settings(settings)
+    options = settings.server
 
     class Server(BaseApplication):
         def load_config(self):

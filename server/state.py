@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,12 +9,11 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import current_app
 
-from sciplan.backend import Remote, remote_options
-from sciplan.config import Settings
+from sciplan.backend import Remote
+from sciplan.config import ServerOptions, Settings
 from sciplan.describe import graph_sizes
 
 from .executor import InlineExecutor, Job, Outcome, ProcessPool, RemoteExecutor, StoreHandle
-from .options import ServerOptions
 from .views import Views
 
 # Well-known vocabularies, for Turtle output and short names on pages. The data's
@@ -53,11 +51,12 @@ class State:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def open(cls, settings: Settings, options: ServerOptions, store=None, views_dir: Path | None = None) -> "State":
-        views = Views.load(views_dir)
-        remote = remote_options(settings) if store is None else None
+    def open(cls, settings: Settings, store=None) -> "State":
+        options = settings.server
+        views = Views.load(options.views_dir)
+        remote = settings.remote_store() if store is None else None
         if remote is not None:  # a remote SPARQL store (SCIPLAN_SPARQL_URL): no local store, no query processes
-            if settings.extra.get("sparql_timeout") is None and "SCIPLAN_SPARQL_TIMEOUT" not in os.environ:
+            if remote.timeout is None:
                 remote = replace(remote, timeout=options.query_timeout)  # the server's own time limit
             backend = Remote(remote, strict=False)
             return cls(settings, options, RemoteExecutor(backend), None, backend, views)

@@ -1,7 +1,8 @@
 """WSGI entry for gunicorn: `gunicorn server.wsgi:app`.
 
-Settings come from the environment (SCIPLAN_STORE, SCIPLAN_BASE, and the
-server options SCIPLAN_QUERY_TIMEOUT, SCIPLAN_MAX_ROWS, ...; see docs/server.md).
+This is the server's edge: the settings are loaded here, once, from the
+environment (SCIPLAN_ROOT, SCIPLAN_STORE, SCIPLAN_BASE, SCIPLAN_QUERY_TIMEOUT, …;
+every variable is in docs/configuration.md).
 """
 
 from sciplan.config import load_settings

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from sciplan.config import ROOT, Settings
+from sciplan.config import PREFIX, Settings
 from sciplan.store import build, open_store
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository under test (the package may be installed elsewhere)
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_environment():
+    """No SCIPLAN_* variable of the developer's shell reaches a test, nor a server a test starts:
+    a SCIPLAN_SPARQL_URL would otherwise send the test server to a remote store. Tests that need a
+    variable set it themselves (monkeypatch.setenv, or a subprocess's env)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith(PREFIX)]:
+            patch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")
 def repo_settings() -> Settings:
     """Settings of the repository with the default base (the environment is not consulted)."""
-    return Settings()
+    return Settings.at(ROOT)
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +52,6 @@ def kg_settings(repo_settings, kg_store_path) -> Settings:
 # ---- server fixtures (tests/test_server_*.py) --------------------------------
 
 import json  # noqa: E402
-import os  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402

@@ -9,7 +9,8 @@ import yaml
 
 from sciplan.align import apply, curation, propose, similarity
 from sciplan.align.tasks import load_graph, plan_files, short, tasks
-from sciplan.config import ROOT, Settings
+from conftest import ROOT
+from sciplan.config import Settings
 from sciplan.extract.writer import CurationError
 
 NS, HD, JM = "440115/2022-2025/", "440114/2022-2025/", "440700/2016-2020/key-tasks/"

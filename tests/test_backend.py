@@ -14,9 +14,10 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import server_free_port as free_port
-from sciplan.backend import Remote, RemoteError, RemoteTruncated, has_from, open_backend, query_form, remote_options
+from conftest import ROOT
+from sciplan.backend import Remote, RemoteError, RemoteTruncated, has_from, open_backend, query_form
 from sciplan.cli import main
-from sciplan.config import ROOT, Settings
+from sciplan.config import RemoteOptions, Settings, load_settings
 from sciplan.export import export
 
 QUERIES = sorted(p for p in (ROOT / "queries").glob("*.rq") if "# service:" not in p.read_text(encoding="utf-8"))
@@ -34,7 +35,7 @@ def answer(result) -> object:
 
 
 def remote(url: str, **extra) -> Remote:
-    return open_backend(Settings().with_(extra={f"sparql_{k}": v for k, v in extra.items()}), url + "/sparql")
+    return open_backend(Settings().with_remote(url + "/sparql", **extra), url + "/sparql")
 
 
 @pytest.mark.parametrize("dataset", ["graphs", "union"])
@@ -109,19 +110,18 @@ def test_errors_of_the_store_and_the_network(server_live, capsys):
     assert "cannot be reached" in capsys.readouterr().err
 
 
-def test_settings_choose_the_backend(kg_settings, monkeypatch):
-    monkeypatch.delenv("SCIPLAN_SPARQL_URL", raising=False)
-    assert remote_options(kg_settings) is None
-    assert isinstance(open_backend(kg_settings), ox.Store)
-    monkeypatch.setenv("SCIPLAN_SPARQL_URL", "http://127.0.0.1:1/sparql")
-    monkeypatch.setenv("SCIPLAN_SPARQL_DATASET", "union")
-    options = remote_options(kg_settings)
+def test_settings_choose_the_backend(kg_settings):
+    env = {"SCIPLAN_STORE": str(kg_settings.store)}
+    assert load_settings(env).remote_store() is None
+    assert isinstance(open_backend(load_settings(env)), ox.Store)
+    env.update(SCIPLAN_SPARQL_URL="http://127.0.0.1:1/sparql", SCIPLAN_SPARQL_DATASET="union")
+    options = load_settings(env).remote_store()
     assert options.dataset == "union" and options.graph_prefix == kg_settings.base + "graph/"
-    monkeypatch.setenv("SCIPLAN_SPARQL_DATASET", "everything")
+    env["SCIPLAN_SPARQL_DATASET"] = "everything"
     with pytest.raises(ValueError, match="SCIPLAN_SPARQL_DATASET"):
-        remote_options(kg_settings)
+        load_settings(env)
     with pytest.raises(ValueError, match="http"):
-        remote_options(kg_settings.with_(extra={"sparql_url": "ftp://x"}))
+        RemoteOptions(url="ftp://x")
 
 
 @pytest.mark.parametrize("query, form, from_", [
@@ -140,7 +140,7 @@ def test_query_form_and_from_are_read_past_iris_strings_and_comments(query, form
 def remote_app(server_live):
     from server import create_app
 
-    app = create_app(Settings().with_(extra={"sparql_url": server_live + "/sparql"}))
+    app = create_app(Settings().with_remote(server_live + "/sparql"))
     yield app
     app.extensions["sciplan"].close()
 
@@ -171,11 +171,10 @@ def test_the_server_maps_store_failures_to_502_and_timeouts_to_503(tmp_path):
     silent.listen(8)
     threading.Thread(target=lambda: [silent.accept() for _ in range(8)], daemon=True).start()
     try:
-        slow = create_app(Settings().with_(extra={"sparql_url": f"http://127.0.0.1:{silent.getsockname()[1]}/sparql",
-                                                  "sparql_timeout": "1"}))
+        slow = create_app(Settings().with_remote(f"http://127.0.0.1:{silent.getsockname()[1]}/sparql", timeout=1))
         response = slow.test_client().get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "application/json"})
         assert response.status_code == 503 and b"did not answer within 1 s" in response.data
-        down = create_app(Settings().with_(extra={"sparql_url": f"http://127.0.0.1:{free_port()}/sparql"}))
+        down = create_app(Settings().with_remote(f"http://127.0.0.1:{free_port()}/sparql"))
         response = down.test_client().get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "application/json"})
         assert response.status_code == 502 and b"cannot be reached" in response.data
     finally:

@@ -26,7 +26,8 @@ import pytest
 from conftest import server_free_port as free_port
 from sciplan.backend import open_backend
 from sciplan.cli import main
-from sciplan.config import ROOT, Settings
+from conftest import ROOT
+from sciplan.config import Settings
 
 VIRTUOSO = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt") or shutil.which("isql-v")
@@ -129,7 +130,7 @@ def rows(response) -> list[str]:
 def virtuoso_app(virtuoso):
     from server import create_app
 
-    app = create_app(Settings().with_(extra={"sparql_url": virtuoso}))
+    app = create_app(Settings().with_remote(virtuoso))
     yield app
     app.extensions["sciplan"].close()
 
@@ -154,7 +155,7 @@ def test_the_default_graph_is_the_union_of_our_graphs_only(virtuoso, virtuoso_ap
     ours = rows(client.get("/sparql", query_string={"query": count}, headers={"Accept": "application/json"}))
     assert json.loads(ours[0])["n"]["value"] == str(len(kg_store))
     # What the backend guards against: as the endpoint is, the default graph has more than our triples.
-    raw = open_backend(Settings().with_(extra={"sparql_dataset": "union"}), virtuoso)
+    raw = open_backend(Settings().with_remote(virtuoso, dataset="union"), virtuoso)
     assert int(next(iter(raw.query(count)))["n"].value) > len(kg_store)
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from sciplan.cli import main
-from sciplan.config import ROOT, Settings
+from conftest import ROOT
+from sciplan.config import Settings
 from sciplan.store import BuildError, build, build_info, open_store
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

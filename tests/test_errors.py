@@ -123,6 +123,6 @@ def test_remote_answers_become_kinds_of_error_and_the_server_picks_the_status(an
     with pytest.raises(kind) as caught:
         open_backend(Settings(), url).query("ASK {}")
     assert type(caught.value) is kind
-    app = create_app(Settings().with_(extra={"sparql_url": url}))
+    app = create_app(Settings().with_remote(url))
     response = app.test_client().get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "application/json"})
     assert response.status_code == status and b"the store says no" in response.data

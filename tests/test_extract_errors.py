@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from sciplan.config import ROOT, Settings
+from conftest import ROOT
+from sciplan.config import Settings
 from sciplan.extract import write_all
 from sciplan.extract.writer import CurationError
 

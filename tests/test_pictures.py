@@ -72,7 +72,7 @@ def test_unknown_plan_is_a_usage_error(kg_store_path, align_store, capsys):
 
 
 def test_rendered_pictures_in_docs_are_svg():
-    from sciplan.config import ROOT
+    from conftest import ROOT
 
     for name in ("nansha-chain.svg", "nansha-tree.svg"):
         root = ET.parse(ROOT / "docs" / "img" / name).getroot()

@@ -14,7 +14,8 @@ import pyoxigraph as ox
 import pytest
 
 from sciplan import cli
-from sciplan.config import ROOT, DEFAULT_BASE
+from conftest import ROOT
+from sciplan.config import DEFAULT_BASE
 from sciplan.query import read_query, rows, run
 from sciplan.store import build, open_store
 

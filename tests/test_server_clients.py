@@ -124,7 +124,7 @@ def test_chinese_iri_over_http(server_live):
 def test_load_script_reports_percentiles(server_live, capsys):
     import importlib.util
 
-    from sciplan.config import ROOT
+    from conftest import ROOT
 
     spec = importlib.util.spec_from_file_location("load_endpoint", ROOT / "benchmarks" / "load_endpoint.py")
     load = importlib.util.module_from_spec(spec)

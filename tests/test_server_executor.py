@@ -11,7 +11,7 @@ import pytest
 
 from server import create_app
 from server.executor import Job, ProcessPool, bind_this
-from server.options import ServerOptions
+from sciplan.config import load_settings
 from server.safety import QueryFailed, check_query
 
 CROSS_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -20,7 +20,7 @@ BASE = "https://w3id.org/sciplan/"
 
 @pytest.fixture(scope="module")
 def short_timeout_app(server_settings):
-    app = create_app(server_settings.with_(extra={"query_timeout": 2, "query_processes": 2}))
+    app = create_app(server_settings.with_server(query_timeout=2, query_processes=2))
     yield app
     app.extensions["sciplan"].close()
 
@@ -134,14 +134,14 @@ def test_bind_this_replaces_only_the_variable_this():
 
 # ---- options ---------------------------------------------------------------------
 
-def test_options_come_from_extra_then_environment(server_settings):
+def test_options_come_from_the_environment_and_overrides_win():
     env = {"SCIPLAN_QUERY_TIMEOUT": "3.5", "SCIPLAN_MAX_ROWS": "7", "SCIPLAN_SERVICE_ALLOWLIST": "http://a/ http://b/",
            "SCIPLAN_PROXY_FIX": "yes"}
-    options = ServerOptions.from_settings(server_settings.with_(extra={"max_rows": 9}), env)
+    options = load_settings(env).with_server(max_rows=9).server
     assert options.query_timeout == 3.5 and options.max_rows == 9
     assert options.service_allowlist == ("http://a/", "http://b/") and options.proxy_fix is True
 
 
-def test_bad_option_value_names_the_variable(server_settings):
+def test_bad_option_value_names_the_variable():
     with pytest.raises(ValueError, match="SCIPLAN_MAX_ROWS"):
-        ServerOptions.from_settings(server_settings, {"SCIPLAN_MAX_ROWS": "many"})
+        load_settings({"SCIPLAN_MAX_ROWS": "many"})

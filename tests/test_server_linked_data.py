@@ -164,7 +164,7 @@ def test_a_broken_view_shows_its_error_and_the_page_still_renders(server_setting
     (tmp_path / "Plan").mkdir()
     (tmp_path / "Plan" / "broken.rq").write_text("# title: Broken view\nSELECT * WHERE { ?this", encoding="utf-8")
     (tmp_path / "Plan" / "fine.rq").write_text("SELECT ?part WHERE { ?this <http://data.europa.eu/eli/ontology#has_part> ?part }")
-    app = create_app(server_settings.with_(extra={"views_dir": tmp_path, "query_processes": 1}))
+    app = create_app(server_settings.with_server(views_dir=tmp_path, query_processes=1))
     try:
         response = app.test_client().get("/" + NANSHA, headers={"Accept": "text/html"})
         html = response.get_data(as_text=True)

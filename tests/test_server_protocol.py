@@ -216,7 +216,7 @@ def test_the_word_service_in_a_string_or_comment_is_no_service(server_client):
 def test_failed_allowlisted_service_is_502(server_settings):
     from server import create_app
 
-    app = create_app(server_settings.with_(extra={"service_allowlist": ["http://127.0.0.1:1/sparql"], "query_processes": 1}))
+    app = create_app(server_settings.with_server(service_allowlist=("http://127.0.0.1:1/sparql",), query_processes=1))
     try:
         response = app.test_client().get(
             "/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"}
@@ -285,7 +285,7 @@ def test_oversized_requests_are_refused(server_client, server_app):
 def small_limits_client(server_settings):
     from server import create_app
 
-    app = create_app(server_settings.with_(extra={"max_rows": 5, "query_processes": 1}))
+    app = create_app(server_settings.with_server(max_rows=5, query_processes=1))
     yield app.test_client()
     app.extensions["sciplan"].close()
 

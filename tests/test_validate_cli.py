@@ -14,7 +14,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 
 from sciplan.cli import main
-from sciplan.config import ROOT
+from conftest import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 BASE = "https://w3id.org/sciplan/"

@@ -10,7 +10,8 @@ from pyshacl.graph_abstraction import OxigraphDataGraph
 from rdflib import URIRef
 from rdflib.namespace import SH
 
-from sciplan.config import ROOT, Settings
+from conftest import ROOT
+from sciplan.config import Settings
 from sciplan.store import BuildError, build
 from sciplan.shacl import _StoreGraph
 from sciplan.validate import load_files, load_shapes, top_level, validate_built, validate_store
