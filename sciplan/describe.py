@@ -10,15 +10,12 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from . import iris
+from .align.linksets import as_oxigraph, linksets
 from .config import Settings
+from .vocab import COMMON_PREFIXES, DCAT, DCTERMS, LICENSE, MEDIA_TYPES, RDF, VOID, XSD
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCTERMS = "http://purl.org/dc/terms/"
-LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "xsd": XSD}
+PREFIXES = COMMON_PREFIXES  # of the description in Turtle
 
 TITLE = {"zh": "全民科学素质行动规划知识图谱", "en": "Knowledge graph of China's science-literacy action plans"}
 DESCRIPTION = {
@@ -44,7 +41,7 @@ DISTRIBUTIONS = (
 
 
 def dataset_iri(settings: Settings) -> str:
-    return settings.base + "void#dataset"
+    return settings.base + iris.dataset()
 
 
 def counts(store: ox.Store, settings: Settings) -> dict[str, int]:
@@ -66,7 +63,7 @@ def counts(store: ox.Store, settings: Settings) -> dict[str, int]:
 
 
 def sources(store: ox.Store, settings: Settings) -> list[str]:
-    query = f"SELECT DISTINCT ?doc WHERE {{ ?doc a <{settings.base}def/SourceDocument> }} ORDER BY ?doc"
+    query = f"SELECT DISTINCT ?doc WHERE {{ ?doc a <{settings.base}{iris.term('SourceDocument')}> }} ORDER BY ?doc"
     return [row[0].value for row in store.query(query, use_default_graph_as_union=True) if isinstance(row[0], ox.NamedNode)]
 
 
@@ -115,7 +112,7 @@ def describe(store: ox.Store, settings: Settings, built: str | None = None) -> l
             (node, a, iri(DCAT + "Distribution")),
             (node, iri(DCTERMS + "title"), lit(dist.title, language="en")),
             (node, iri(DCAT + "downloadURL"), node),
-            (node, iri(DCAT + "mediaType"), iri("https://www.iana.org/assignments/media-types/" + dist.media_type)),
+            (node, iri(DCAT + "mediaType"), iri(MEDIA_TYPES + dist.media_type)),
             (node, iri(DCTERMS + "license"), iri(LICENSE)),
         ]
         if dist.rdf_format is not None:
@@ -127,6 +124,4 @@ def describe(store: ox.Store, settings: Settings, built: str | None = None) -> l
             (graph, a, iri(VOID + "Dataset")),
             (graph, iri(VOID + "triples"), integer(size)),
         ]
-    from .align.linksets import as_oxigraph, linksets  # links to other datasets and across plans, with sizes
-
     return [ox.Triple(*t) for t in triples] + as_oxigraph(linksets(store, settings))

@@ -15,6 +15,7 @@ import io
 
 import pyoxigraph as ox
 
+from . import vocab
 from .config import Settings
 
 TASK_COLUMNS = [
@@ -23,44 +24,36 @@ TASK_COLUMNS = [
 ]
 
 TASK_TABLE = """
-PREFIX sp: <{base}def/>
-PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?task ?plan_number ?plan_title ?level ?jurisdiction ?part ?section_number ?section_title
        ?task_number ?task_title ?section ?plan_start
-WHERE {{
+WHERE {
   ?task a sp:TaskPoint ; sp:number ?task_number ; dcterms:title ?task_title ; eli:is_part_of ?section .
   ?section sp:number ?section_number ; dcterms:title ?section_title ; eli:is_part_of ?partNode .
   ?partNode dcterms:title ?part ; eli:is_part_of ?plan .
   ?plan dcterms:title ?plan_title ; sp:level/skos:prefLabel ?level ; sp:periodStart ?plan_start ;
         eli:jurisdiction/skos:prefLabel ?jurisdiction .
   FILTER(lang(?level) = "en")
-  OPTIONAL {{ ?plan eli:id_local ?plan_number }}
-}}
+  OPTIONAL { ?plan eli:id_local ?plan_number }
+}
 ORDER BY ?plan_start ?jurisdiction ?partNode ?section_number ?task_number
 """
 
 UNITS = """
-PREFIX sp: <{base}def/>
-SELECT ?holder ?role ?position ?name WHERE {{
+SELECT ?holder ?role ?position ?name WHERE {
   ?holder sp:assignment ?a .
   ?a sp:role ?roleNode ; sp:position ?position ; sp:nameAsWritten ?name .
   BIND(STRAFTER(STR(?roleNode), "/scheme/role/") AS ?role)
-}}
+}
 """
 
 FLAGS = """
-PREFIX sp: <{base}def/>
-SELECT ?holder ?flag WHERE {{ ?holder sp:flag ?f . BIND(STRAFTER(STR(?f), "/scheme/flag/") AS ?flag) }}
+SELECT ?holder ?flag WHERE { ?holder sp:flag ?f . BIND(STRAFTER(STR(?f), "/scheme/flag/") AS ?flag) }
 """
 
 
-def _select(store: ox.Store, query: str, settings: Settings):
-    results = store.query(query.format(base=settings.base), use_default_graph_as_union=True)
-    names = [v.value for v in results.variables]
-    return [{n: (sol[n].value if sol[n] is not None else "") for n in names} for sol in results]
+def _select(store: ox.Store, query: str, settings: Settings) -> list[dict[str, str]]:
+    """The rows of a query (with the prologue); unbound values are empty strings, as in the CSV."""
+    return [{n: v or "" for n, v in row.items()} for row in vocab.select(store, query, settings.base)]
 
 
 def _units_by_holder(store: ox.Store, settings: Settings) -> dict[tuple[str, str], list[str]]:
@@ -97,12 +90,7 @@ def task_table_csv(store: ox.Store, settings: Settings) -> bytes:
 
 
 def prefixes(settings: Settings) -> dict[str, str]:
-    return {
-        "sp": settings.base + "def/", "eli": "http://data.europa.eu/eli/ontology#", "org": "http://www.w3.org/ns/org#",
-        "prov": "http://www.w3.org/ns/prov#", "skos": "http://www.w3.org/2004/02/skos/core#",
-        "dcterms": "http://purl.org/dc/terms/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-        "owl": "http://www.w3.org/2002/07/owl#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    }
+    return vocab.prefixes(settings.base)
 
 
 def dump(store: ox.Store, fmt: ox.RdfFormat, settings: Settings) -> bytes:

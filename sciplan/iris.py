@@ -1,24 +1,32 @@
-"""The IRI patterns of the graph, relative to the configured base.
+"""The IRI patterns of the graph, relative to the configured base: minted here, and parsed here.
 
     plan/{jurisdiction}/{start}-{end}                       a plan
     plan/…/part/{kind}                                      its part (actions, projects, …)
     plan/…/part/{kind}/section/{n | title}                  a section; its number, or its title if unnumbered
     plan/…/section/{n}/point/{n | title}                    a task point (要点)
     plan/…/point/{n}/lead/{i}, …/cooperating/{i}            the i-th printed unit of a cell
-    plan/…/target/{i}, plan/…/baseline/{i}                  numeric targets and baselines
+    plan/…/target/{i}, plan/…/baseline/{i}, …/point/{n}/target/{i}   numeric targets and baselines
     plan/…/statement/{i}                                    a sourced statement about the plan
     org/{jurisdiction}/{name as written}                    a body of a jurisdiction
     place/{GB/T 2260 code | cn}                             a jurisdiction
     scheme/{scheme}, scheme/{scheme}/{concept}              concept schemes and their concepts
     source/{id}                                             a source text kept in data/sources/
-    def/{Term}                                              ontology terms
+    def/{Term}                                              ontology terms (def/ is the ontology)
     graph/{file path}                                       the named graph of a data file
+    void#dataset, void#linkset-{name}, void#wikidata        the dataset and its linksets (VoID)
+    alignment/proposal/{a}~{b}, alignment/derivation/{a}~{b}  alignment proposals and curated links
 
 {jurisdiction} is the six-digit GB/T 2260 code, or `cn` for the national level.
+
+The functions named after a pattern mint it; `parse` reads any of them back
+(kind and fields), and `plan_of`, `slug` and `short` are the readings the code
+needs. Everything that writes or reads IRIs (extract, synth, align) uses these.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from urllib.parse import quote
 
 # Generated Turtle is written against this placeholder and stored with relative IRIs,
@@ -65,3 +73,124 @@ def source(ident: str) -> str:
 
 def term(name: str) -> str:
     return f"def/{name}"
+
+
+def assignment(holder_iri: str, role: str, position: int) -> str:
+    """The `position`-th printed unit name of a cell (role: lead or cooperating)."""
+    return f"{holder_iri}/{role}/{position}"
+
+
+def quantity(holder_iri: str, kind: str, number: int) -> str:
+    """The `number`-th numeric target or baseline (kind) of a plan or a task point."""
+    return f"{holder_iri}/{kind}/{number}"
+
+
+def statement(plan_iri: str, number: int) -> str:
+    return f"{plan_iri}/statement/{number}"
+
+
+def proposal(ident: str) -> str:
+    """An alignment proposal between two task points (ident: `<short a>~<short b>`)."""
+    return f"alignment/proposal/{ident}"
+
+
+def derivation(ident: str) -> str:
+    """A curated derivation link between sections or task points (ident: `<short a>~<short b>`)."""
+    return f"alignment/derivation/{ident}"
+
+
+def dataset(name: str = "dataset") -> str:
+    """The VoID description's nodes: void#dataset (the dataset), void#linkset-…, void#wikidata."""
+    return f"void#{name}"
+
+
+def graph(path: str) -> str:
+    """The named graph of a data file: its path below data/ttl/ (or ontology/…), without .ttl."""
+    return f"graph/{path}"
+
+
+# ---------------------------------------------------------------- parsing
+
+_PLAN = r"plan/(?P<jurisdiction>[^/]+)/(?P<start>\d{4})-(?P<end>\d{4})"
+_PATTERNS = [
+    ("assignment", re.compile(_PLAN + r"(?P<holder>(?:/part/[^/]+/section/[^/]+)(?:/point/[^/]+)?)"
+                                      r"/(?P<role>lead|cooperating)/(?P<position>\d+)")),
+    ("task", re.compile(_PLAN + r"/part/(?P<part>[^/]+)/section/(?P<section>[^/]+)/point/(?P<point>[^/]+)")),
+    ("section", re.compile(_PLAN + r"/part/(?P<part>[^/]+)/section/(?P<section>[^/]+)")),
+    ("part", re.compile(_PLAN + r"/part/(?P<part>[^/]+)")),
+    ("target", re.compile(_PLAN + r"(?P<holder>/part/[^/]+/section/[^/]+/point/[^/]+)?"
+                                  r"/(?P<kind>target|baseline|statement)/(?P<number>\d+)")),
+    ("plan", re.compile(_PLAN)),
+    ("org", re.compile(r"org/(?P<jurisdiction>[^/]+)/(?P<name>[^/]+)")),
+    ("place", re.compile(r"place/(?P<jurisdiction>[^/]+)")),
+    ("concept", re.compile(r"scheme/(?P<scheme>[^/]+)(?:/(?P<slug>[^/]+))?")),
+    ("source", re.compile(r"source/(?P<ident>.+)")),
+    ("term", re.compile(r"def/(?P<name>[^/]+)")),
+    ("ontology", re.compile(r"def/")),
+    ("graph", re.compile(r"graph/(?P<path>.+)")),
+    ("proposal", re.compile(r"alignment/proposal/(?P<ident>.+~.+)")),
+    ("derivation", re.compile(r"alignment/derivation/(?P<ident>.+~.+)")),
+]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What an IRI path names: its kind (plan, part, section, task, assignment, target, statement, org,
+    place, concept, source, term, ontology, graph, proposal, derivation) and the values of the pattern's fields."""
+    kind: str
+    path: str
+    fields: dict[str, str]
+
+    def __getitem__(self, name: str) -> str:
+        return self.fields[name]
+
+    @property
+    def plan(self) -> str | None:
+        """The plan a plan, part, section, task point, assignment or target belongs to."""
+        if "start" not in self.fields:
+            return None
+        return plan(self.fields["jurisdiction"], int(self.fields["start"]), int(self.fields["end"]))
+
+
+def relative(iri: str, base: str = PLACEHOLDER) -> str:
+    """An IRI relative to the base (PLACEHOLDER for the generated Turtle); other IRIs stay as they are."""
+    return iri[len(base):] if iri.startswith(base) else iri
+
+
+def parse(iri: str, base: str = PLACEHOLDER) -> Parsed | None:
+    """The pattern an IRI (absolute under `base`, or relative) follows; None if it follows none."""
+    path = relative(iri, base)
+    for kind, pattern in _PATTERNS:
+        match = pattern.fullmatch(path)
+        if match:
+            if kind == "target" and match["kind"] == "statement":
+                kind = "statement"
+            return Parsed(kind, path, {k: v for k, v in match.groupdict().items() if v is not None})
+    return None
+
+
+def plan_of(iri: str, base: str = PLACEHOLDER) -> str:
+    """The plan path of a plan or anything inside it (part, section, task point, …)."""
+    parsed = parse(iri, base)
+    if parsed is None or parsed.plan is None:
+        raise ValueError(f"not inside a plan: {iri!r}")
+    return parsed.plan
+
+
+def slug(iri: str, base: str = PLACEHOLDER) -> str:
+    """The concept of a scheme IRI (scheme/part-kind/actions → actions)."""
+    parsed = parse(iri, base)
+    if parsed is None or parsed.kind != "concept" or "slug" not in parsed.fields:
+        raise ValueError(f"not a concept of a scheme: {iri!r}")
+    return parsed["slug"]
+
+
+def short(path: str) -> str:
+    """The short key the curated files use for sections and task points:
+    plan/440115/2022-2025/part/actions/section/4/point/3 → 440115/2022-2025/actions/4/3."""
+    parsed = parse(path)
+    if parsed is None or parsed.kind not in ("plan", "part", "section", "task"):
+        raise ValueError(f"not a plan or a part of one: {path!r}")
+    f = parsed.fields
+    keys = [f["jurisdiction"], f"{f['start']}-{f['end']}", f.get("part"), f.get("section"), f.get("point")]
+    return "/".join(k for k in keys if k is not None)

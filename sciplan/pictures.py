@@ -16,6 +16,7 @@ import subprocess
 
 import pyoxigraph as ox
 
+from . import vocab
 from .config import Settings
 from .errors import PictureError
 
@@ -49,14 +50,6 @@ def tree_svg(store: ox.Store, settings: Settings, plan: str) -> str:
 
 
 # ---------------------------------------------------------------- queries
-
-PREFIXES = """
-PREFIX sp: <{base}def/>
-PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-"""
 
 CHAIN_PLANS = """
 SELECT ?plan ?title ?number ?level ?start ?end WHERE {
@@ -107,17 +100,14 @@ SELECT ?holder ?position ?name WHERE {
 
 
 def _rows(store: ox.Store, settings: Settings, query: str, plan: str) -> list[dict]:
-    text = PREFIXES.format(base=settings.base) + query.replace("{plan}", plan)
-    results = store.query(text, use_default_graph_as_union=True)
-    names = [v.value for v in results.variables]
-    return [{n: (sol[n].value if sol[n] is not None else None) for n in names} for sol in results]
+    return vocab.select(store, query.replace("{plan}", plan), settings.base)
 
 
 def _check_plan(store: ox.Store, settings: Settings, plan: str) -> str:
     iri = plan_iri(settings, plan)
     if "<" in iri or ">" in iri or " " in iri:
         raise PictureError(f"not an IRI: {plan!r}")
-    ask = PREFIXES.format(base=settings.base) + f"ASK {{ <{iri}> a sp:Plan }}"
+    ask = vocab.prologue(settings.base) + f"ASK {{ <{iri}> a sp:Plan }}"
     if not bool(store.query(ask, use_default_graph_as_union=True)):
         raise PictureError(f"no plan <{iri}> in the store")
     return iri

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import vocab
 from .errors import QueryError, SciplanError
 
 __all__ = ["FORMATS", "QueryError", "read_query", "render", "run"]
@@ -40,15 +41,10 @@ def run(store: ox.Store, sparql: str, union_default_graph: bool = True):
         raise QueryError(f"query failed: {exc}") from None
 
 
-def term_text(term) -> str:
-    if term is None:
-        return ""
-    return term.value
-
-
 def rows(results: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
+    """Column names and the cells of a SELECT answer as text (empty where unbound)."""
     names = [v.value for v in results.variables]
-    return names, [[term_text(sol[n]) for n in names] for sol in results]
+    return names, [[row[n] or "" for n in names] for row in vocab.rows(results)]
 
 
 def render(results, fmt: str = "table") -> str:

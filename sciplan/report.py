@@ -16,6 +16,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from . import vocab
 from .validate import Finding, Rule, Validation
 
 FORMATS = ("text", "turtle", "json", "junit")
@@ -29,10 +30,7 @@ def render(v: Validation, fmt: str, fail_on: str = "violation") -> bytes:
     return {"text": text, "turtle": turtle, "json": to_json, "junit": junit}[fmt](v, fail_on)
 
 
-PREFIXES = {"eli:": "http://data.europa.eu/eli/ontology#", "org:": "http://www.w3.org/ns/org#",
-            "skos:": "http://www.w3.org/2004/02/skos/core#", "dcterms:": "http://purl.org/dc/terms/",
-            "prov:": "http://www.w3.org/ns/prov#", "rdfs:": "http://www.w3.org/2000/01/rdf-schema#",
-            "rdf:": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+PREFIXES = {f"{name}:": ns for name, ns in vocab.COMMON_PREFIXES.items()}
 
 
 def rel(v: Validation, iri: str | None) -> str:

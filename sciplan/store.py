@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
+from . import iris
 from .config import Settings
 from .errors import BuildError, InputError, StoreNotFound
 
@@ -53,8 +54,8 @@ def graph_iri(settings: Settings, path: Path) -> str:
             rel = path.relative_to(root.resolve())
         except ValueError:
             continue
-        return settings.base + "graph/" + prefix + rel.with_suffix("").as_posix()
-    return settings.base + "graph/extra/" + path.stem
+        return settings.base + iris.graph(prefix + rel.with_suffix("").as_posix())
+    return settings.base + iris.graph("extra/" + path.stem)
 
 
 def source_files(settings: Settings) -> list[Path]:

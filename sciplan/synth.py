@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from . import iris, vocab
 from .config import Settings
 from .errors import UsageError
 from .extract import nansha
@@ -42,15 +43,7 @@ LEVEL_CHAR = {"national": "国家", "provincial": "省", "prefectural": "市", "
 LEVEL_NAME = {"national": "全国", "provincial": "合成省", "prefectural": "合成市", "county": "合成区"}
 DEFAULT_RATES = {"missing-lead": 0.002, "foreign-body": 0.002, "bad-basis": 0.01}
 
-PREFIXES = """@prefix sp: <def/> .
-@prefix eli: <http://data.europa.eu/eli/ontology#> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix owl: <http://www.w3.org/2002/07/owl#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
+PREFIXES = vocab.turtle_prologue("")  # relative IRIs, like every generated file: `sp: <def/>`
 
 
 @dataclass
@@ -144,7 +137,7 @@ def _spread(parents: list[Place], count: int, level: str, code_of, name: str, na
 
 def plan_iri(place: Place) -> str:
     start, end = (2021, 2035) if place.level == "national" else ((2021, 2025) if place.level == "provincial" else (2022, 2025))
-    return f"plan/{place.key}/{start}-{end}"
+    return iris.plan(place.key, start, end)
 
 
 def plan_date(place: Place, number: int) -> str:
@@ -196,20 +189,20 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
     with open(out / "jurisdictions.ttl", "w", encoding="utf-8") as f:
         f.write(PREFIXES)
         for p in places:
-            f.write(f"<place/{p.key}> a sp:Jurisdiction ; skos:prefLabel {quote(p.name)}@zh ; rdfs:label {quote(p.name)}@zh ;"
-                    f" sp:level <scheme/level/{p.level}>")
+            f.write(f"<{iris.place(p.key)}> a sp:Jurisdiction ; skos:prefLabel {quote(p.name)}@zh ; rdfs:label {quote(p.name)}@zh ;"
+                    f" sp:level <{iris.concept('level', p.level)}>")
             if p.level != "national":
-                f.write(f" ; sp:gbCode {quote(p.code)} ; skos:broader <place/{p.parent.key}>")
+                f.write(f" ; sp:gbCode {quote(p.code)} ; skos:broader <{iris.place(p.parent.key)}>")
             f.write(" .\n")
     with open(out / "organizations.ttl", "w", encoding="utf-8") as f:
         f.write(PREFIXES)
         for p in places:
             for suffix in suffixes:
                 name = body_name(suffix, p.level)
-                f.write(f"<org/{p.key}/{name}> a sp:Body, org:Organization ; skos:prefLabel {quote(name)}@zh ;"
-                        f" rdfs:label {quote(name)}@zh ; sp:jurisdiction <place/{p.key}>")
+                f.write(f"<{iris.org(p.key, name)}> a sp:Body, org:Organization ; skos:prefLabel {quote(name)}@zh ;"
+                        f" rdfs:label {quote(name)}@zh ; sp:jurisdiction <{iris.place(p.key)}>")
                 for fn in functions.get(suffix, []):
-                    f.write(f" ; org:classification <scheme/function/{fn}>")
+                    f.write(f" ; org:classification <{iris.concept('function', fn)}>")
                 f.write(" .\n")
 
     def units(t_iri: str, role: str, bodies: list[tuple[Place, str]]) -> tuple[list[str], list[str]]:
@@ -218,11 +211,11 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
             return [], []
         names = [body_name(s, place.level) for place, s in bodies]
         prop = "leadUnit" if role == "lead" else "cooperatingUnit"
-        on_task = [f" ; sp:{prop} " + ", ".join(f"<org/{place.key}/{n}>" for (place, _), n in zip(bodies, names)),
+        on_task = [f" ; sp:{prop} " + ", ".join(f"<{iris.org(place.key, n)}>" for (place, _), n in zip(bodies, names)),
                    f" ; sp:{prop}sText {quote('、'.join(names))}",
-                   " ; sp:assignment " + ", ".join(f"<{t_iri}/{role}/{i}>" for i in range(1, len(names) + 1))]
-        records = [f"<{t_iri}/{role}/{i}> a sp:UnitAssignment ; sp:nameAsWritten {quote(n)} ; sp:position {i} ;"
-                   f" sp:role <scheme/role/{role}> ; sp:unit <org/{place.key}/{n}> .\n"
+                   " ; sp:assignment " + ", ".join(f"<{iris.assignment(t_iri, role, i)}>" for i in range(1, len(names) + 1))]
+        records = [f"<{iris.assignment(t_iri, role, i)}> a sp:UnitAssignment ; sp:nameAsWritten {quote(n)} ; sp:position {i} ;"
+                   f" sp:role <{iris.concept('role', role)}> ; sp:unit <{iris.org(place.key, n)}> .\n"
                    for i, ((place, _), n) in enumerate(zip(bodies, names), 1)]
         return on_task, records
 
@@ -233,8 +226,8 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
         date = plan_date(p, number)
         title = f"{p.name}全民科学素质行动规划纲要实施方案({start}-{end}年)"
         lines.append(f"<{iri}> a sp:Plan ; rdfs:label {quote(title)}@zh ; dcterms:title {quote(title)}@zh ;"
-                     f" eli:id_local {quote(f'合{p.key}府〔{date[:4]}〕{number + 1}号')} ; sp:level <scheme/level/{p.level}> ;"
-                     f" eli:jurisdiction <place/{p.key}> ; sp:periodStart \"{start}\"^^xsd:gYear ; sp:periodEnd \"{end}\"^^xsd:gYear ;"
+                     f" eli:id_local {quote(f'合{p.key}府〔{date[:4]}〕{number + 1}号')} ; sp:level <{iris.concept('level', p.level)}> ;"
+                     f" eli:jurisdiction <{iris.place(p.key)}> ; sp:periodStart \"{start}\"^^xsd:gYear ; sp:periodEnd \"{end}\"^^xsd:gYear ;"
                      f" eli:date_document \"{date}\"^^xsd:date")
         if p.parent is not None:
             basis = p.parent
@@ -244,16 +237,17 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
             lines.append(f" ; eli:based_on <{plan_iri(basis)}>")
         lines.append(" .\n")
         for kind in ("actions", "projects"):
-            part = f"{iri}/part/{kind}"
+            part = iris.part(iri, kind)
             label = "提升行动" if kind == "actions" else "重点工程"
             lines.append(f"<{iri}> eli:has_part <{part}> .\n<{part}> a sp:Part ; rdfs:label \"{label}\"@zh ; dcterms:title \"{label}\"@zh ;"
-                         f" sp:partKind <scheme/part-kind/{kind}> ; eli:is_part_of <{iri}> .\n")
+                         f" sp:partKind <{iris.concept('part-kind', kind)}> ; eli:is_part_of <{iri}> .\n")
         for sec in sections:
-            s_iri = f"{iri}/part/{sec.kind}/section/{sec.number}"
-            lines.append(f"<{iri}/part/{sec.kind}> eli:has_part <{s_iri}> .\n<{s_iri}> a sp:Section ; rdfs:label {quote(sec.title)}@zh ;"
-                         f" dcterms:title {quote(sec.title)}@zh ; sp:number {sec.number} ; eli:is_part_of <{iri}/part/{sec.kind}> .\n")
+            part = iris.part(iri, sec.kind)
+            s_iri = iris.section(part, sec.number, sec.title)
+            lines.append(f"<{part}> eli:has_part <{s_iri}> .\n<{s_iri}> a sp:Section ; rdfs:label {quote(sec.title)}@zh ;"
+                         f" dcterms:title {quote(sec.title)}@zh ; sp:number {sec.number} ; eli:is_part_of <{part}> .\n")
             for n, t in enumerate(sec.tasks, 1):
-                t_iri = f"{s_iri}/point/{n}"
+                t_iri = iris.task(s_iri, n, t.title)
                 lines.append(f"<{s_iri}> eli:has_part <{t_iri}> .\n<{t_iri}> a sp:TaskPoint ; rdfs:label {quote(t.title)}@zh ;"
                              f" dcterms:title {quote(t.title)}@zh ; sp:number {n} ; eli:is_part_of <{s_iri}>")
                 lead = [(p, s) for s in t.lead]

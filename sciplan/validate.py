@@ -24,13 +24,14 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
+from . import vocab
 from .config import DEFAULT_BASE, Settings
 from .errors import BuildError, InputError, PlanNotFound, ShapesError
 from .shacl import shacl_report
 from .store import build_info, graph_iri, open_store, read_file
 
 SEVERITIES = ("Violation", "Warning", "Info")
-ELI = "http://data.europa.eu/eli/ontology#"
+ELI = vocab.ELI
 RDFS_LABEL = ox.NamedNode(str(RDFS.label))
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target}

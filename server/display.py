@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-LABEL_PROPERTIES = (
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://purl.org/dc/terms/title",
-)
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+from sciplan.vocab import DCTERMS_TITLE, RDF_TYPE, RDFS_LABEL, SKOS_PREF_LABEL
+
+LABEL_PROPERTIES = (RDFS_LABEL, SKOS_PREF_LABEL, DCTERMS_TITLE)
+__all__ = ["LABEL_PROPERTIES", "RDF_TYPE", "Display"]
 PATH_SAFE = "/:@!$&'()*+,;=-._~%"  # IRI to URI (RFC 3987, 3.1): existing escapes stay
 
 

@@ -29,14 +29,13 @@ import pyoxigraph as ox
 
 from sciplan.errors import RemoteError
 from sciplan.store import open_store
+from sciplan.vocab import RDF_LANG_STRING, XSD_STRING
 
 from .errors import QueryFailed, status_for
 from .safety import check_query
 
 log = logging.getLogger("sciplan.server")
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 THIS = re.compile(r"[?$]this\b")
 IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 

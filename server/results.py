@@ -12,9 +12,9 @@ import io
 import json
 from xml.sax.saxutils import escape, quoteattr
 
-from .executor import Outcome
+from sciplan.vocab import SPARQL_RESULTS as SPARQL_RESULTS_NS
 
-SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+from .executor import Outcome
 _WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}  # as references, so no parser trims them
 
 

@@ -15,6 +15,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, g, redirect, request, url_for
 from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
 
+from sciplan.vocab import FORMATS as FORMATS_NS
+from sciplan.vocab import RDF_TYPE, SD, SERVICE_PREFIXES, VOID_TRIPLES, XSD_INTEGER
+
 from . import negotiation as neg
 from .results import WRITERS
 from .safety import UPDATE_REFUSED
@@ -22,10 +25,6 @@ from .state import current
 
 bp = Blueprint("sparql", __name__)
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 SD_RESULT_FORMATS = (
     "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
     "Turtle", "N-Triples", "RDF_XML", "JSON-LD",
@@ -156,7 +155,7 @@ def service_description():
     data = ox.serialize(
         description_triples(request.base_url, state.graph_sizes()),
         format=getattr(ox.RdfFormat, fmt.ox_name),
-        prefixes={"sd": SD, "formats": FORMATS_NS, "void": "http://rdfs.org/ns/void#"} if fmt is neg.TURTLE else None,
+        prefixes=SERVICE_PREFIXES if fmt is neg.TURTLE else None,
     )
     response = Response(data, mimetype=fmt.media_type)
     response.vary.add("Accept")
@@ -180,7 +179,7 @@ def description_triples(endpoint_url: str, graphs: list[tuple[str, int]]) -> lis
         (dataset, a, node("Dataset")),
         (dataset, node("defaultGraph"), default_graph),
         (default_graph, a, node("Graph")),
-        (default_graph, ox.NamedNode(VOID_TRIPLES), ox.Literal(str(sum(n for _, n in graphs)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+        (default_graph, ox.NamedNode(VOID_TRIPLES), ox.Literal(str(sum(n for _, n in graphs)), datatype=ox.NamedNode(XSD_INTEGER))),
     ]
     for number, (name, size) in enumerate(graphs):
         named, graph = ox.BlankNode(f"ng{number}"), ox.BlankNode(f"g{number}")
@@ -190,6 +189,6 @@ def description_triples(endpoint_url: str, graphs: list[tuple[str, int]]) -> lis
             (named, node("name"), ox.NamedNode(name)),
             (named, node("graph"), graph),
             (graph, a, node("Graph")),
-            (graph, ox.NamedNode(VOID_TRIPLES), ox.Literal(str(size), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+            (graph, ox.NamedNode(VOID_TRIPLES), ox.Literal(str(size), datatype=ox.NamedNode(XSD_INTEGER))),
         ]
     return [ox.Triple(*t) for t in triples]

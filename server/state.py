@@ -9,35 +9,13 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import current_app
 
+from sciplan import vocab
 from sciplan.backend import Remote
 from sciplan.config import ServerOptions, Settings
 from sciplan.describe import graph_sizes
 
 from .executor import InlineExecutor, Job, Outcome, ProcessPool, RemoteExecutor, StoreHandle
 from .views import Views
-
-# Well-known vocabularies, for Turtle output and short names on pages. The data's
-# own namespaces come from vann:preferredNamespacePrefix declarations.
-COMMON_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-}
-DECLARED_PREFIXES = """
-SELECT ?prefix ?ns WHERE {
-  ?ns <http://purl.org/vocab/vann/preferredNamespacePrefix> ?prefix .
-  FILTER(isIRI(?ns))
-}"""
-
 
 @dataclass
 class State:
@@ -105,12 +83,7 @@ class State:
     # Metadata the pages need: cheap, cached, and run on this process's own handle.
 
     def prefixes(self) -> dict[str, str]:
-        def compute():
-            found = dict(COMMON_PREFIXES)
-            for prefix, ns in self.store().query(DECLARED_PREFIXES, use_default_graph_as_union=True):
-                found.setdefault(prefix.value, ns.value)
-            return found
-        return self.cached("prefixes", compute)
+        return self.cached("prefixes", lambda: vocab.declared_prefixes(self.store()))
 
     def graph_sizes(self) -> list[tuple[str, int]]:
         return self.cached("graph_sizes", lambda: graph_sizes(self.store()))

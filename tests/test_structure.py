@@ -2,11 +2,13 @@
 
     configuration   only sciplan/config.py reads the environment
     errors          every exception class of the core is in sciplan/errors.py (one family)
+    vocabulary      namespace IRIs are spelled only in sciplan/vocab.py; our IRI patterns only in sciplan/iris.py
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,49 @@ def test_every_core_exception_is_in_the_one_family():
     assert not strays, f"define errors in sciplan/errors.py, under SciplanError: {strays}"
 
 
-@pytest.mark.parametrize("name", ["sciplan/errors.py", "sciplan/config.py"])
+def string_literals(tree):
+    """Every string constant of a module except docstrings (prose may name a namespace)."""
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node
+
+
+def test_namespaces_are_spelled_only_in_the_vocabulary_module():
+    from sciplan import vocab
+
+    namespaces = {v for k, v in vars(vocab).items() if k.isupper() and isinstance(v, str) and v.startswith("http")
+                  and v.endswith(("#", "/"))}
+    assert {vocab.RDF, vocab.ELI, vocab.SD, vocab.WD} <= namespaces
+    spelled = []
+    for name, tree in trees():
+        if name == "sciplan/vocab.py":
+            continue
+        for node in string_literals(tree):
+            spelled += [f"{name}:{node.lineno} {ns}" for ns in namespaces if ns in node.value]
+    assert not spelled, f"use sciplan.vocab: {spelled}"
+
+
+OUR_PATTERNS = re.compile(r"(?:^|[<\"/])(?:plan|org|place|scheme|source)/\{|/(?:part|section|point|lead|cooperating|"
+                          r"statement|target|baseline)/\{")
+
+
+def test_iri_patterns_are_minted_only_in_iris():
+    """An f-string that spells plan/{…}, …/part/{…}, org/{…}, scheme/{…} … by hand is a second home of the patterns."""
+    spelled = []
+    for name, tree in trees():
+        if name == "sciplan/iris.py":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(v.value if isinstance(v, ast.Constant) else "{" for v in node.values)
+                if OUR_PATTERNS.search(text):
+                    spelled.append(f"{name}:{node.lineno} {text}")
+    assert not spelled, f"mint IRIs with sciplan.iris: {spelled}"
+
+
+@pytest.mark.parametrize("name", ["sciplan/errors.py", "sciplan/config.py", "sciplan/vocab.py", "sciplan/iris.py"])
 def test_the_homes_exist(name):
     assert (ROOT / name).is_file()

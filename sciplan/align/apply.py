@@ -19,6 +19,7 @@ from pathlib import Path
 from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
+from .. import iris
 from ..config import Settings
 from ..extract.writer import ELI, SP, en, new_graph, node, serialize
 from . import curation, curation_dir, output_dir, write_files
@@ -59,13 +60,13 @@ def derivation_graph(links: list[curation.Link], unlinked: list[curation.Unlinke
     _curation_source(g, "derivation", "Curated derivation of sections and task points across levels")
     for link in links:
         g.add((node(link.source.iri), ELI.based_on, node(link.target.iri)))
-        n = node(f"alignment/derivation/{link.source.key}~{link.target.key}")
+        n = node(iris.derivation(f"{link.source.key}~{link.target.key}"))
         _statement(g, n, SP.CuratedLink, link.source.iri, ELI.based_on, link.target.iri, link.reason, "derivation")
     for item in unlinked:
-        n = node(f"alignment/derivation/{item.source.key}~{item.target.key}")
+        n = node(iris.derivation(f"{item.source.key}~{item.target.key}"))
         _statement(g, n, SP.AlignmentProposal, item.source.iri, ELI.based_on, item.target.iri, item.reason, "derivation")
-        g.add((n, SP.matchMethod, node("scheme/match-method/manual")))
-        g.add((n, SP.decision, node("scheme/decision/uncertain")))
+        g.add((n, SP.matchMethod, node(iris.concept("match-method", "manual"))))
+        g.add((n, SP.decision, node(iris.concept("decision", "uncertain"))))
     return g
 
 
@@ -76,15 +77,15 @@ def tasks_graph(proposals: list[dict], decisions: list[curation.Decision]) -> Gr
     for d in decisions:
         slug, prop = curation.DECISIONS[d.decision]
         predicate = SKOS[prop] if prop else SKOS.mappingRelation
-        n = node(f"alignment/proposal/{d.id}")
+        n = node(iris.proposal(d.id))
         _statement(g, n, SP.AlignmentProposal, d.a.iri, predicate, d.b.iri, d.reason, "alignment")
-        g.add((n, SP.decision, node(f"scheme/decision/{slug}")))
+        g.add((n, SP.decision, node(iris.concept("decision", slug))))
         p = by_id.get(d.id)
         if p is None:
-            g.add((n, SP.matchMethod, node("scheme/match-method/manual")))
+            g.add((n, SP.matchMethod, node(iris.concept("match-method", "manual"))))
         else:
             for method in p["methods"]:
-                g.add((n, SP.matchMethod, node(f"scheme/match-method/{method}")))
+                g.add((n, SP.matchMethod, node(iris.concept("match-method", method))))
             g.add((n, SP.score, _decimal(p["score"])))
             for method, value in p["scores"].items():
                 g.add((n, SCORE_PROPERTIES[method], _decimal(value)))

@@ -1,6 +1,6 @@
 """Read and check the curated files: data/curation/derivation.yaml and alignment.yaml.
 
-Both refer to sections and task points by the short keys of tasks.short(). Every
+Both refer to sections and task points by the short keys of iris.short(). Every
 problem found is collected, and all are reported at once (CurationError), each
 naming the file and the entry.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF
 
+from .. import iris
 from ..extract import load_yaml
 from ..extract.writer import ELI, SP, CurationError
 from .similarity import normalize
@@ -72,7 +73,7 @@ def records(g: Graph) -> dict[str, Record]:
     for cls, kind in ((SP.Section, "section"), (SP.TaskPoint, "task")):
         for s in g.subjects(RDF.type, cls):
             iri = rel(s)
-            plan = iri.split("/part/", 1)[0]
+            plan = iris.plan_of(iri)
             out[short(iri)] = Record(short(iri), iri, plan, kind, str(g.value(s, DCTERMS.title)))
     return out
 
@@ -205,4 +206,4 @@ def decisions(path: Path, g: Graph, proposal_ids: set[str]) -> list[Decision]:
 
 def source_node(name: str):
     """The node standing for a curation file in the generated Turtle."""
-    return node(f"source/curation-{name}")
+    return node(iris.source(f"curation-{name}"))

@@ -8,7 +8,8 @@
 Each linkset is a void:Linkset with void:linkPredicate, void:subjectsTarget,
 void:objectsTarget and void:triples; the named graph holding the links lists it as a
 void:subset. `linksets(store, settings)` returns an rdflib Graph; `as_oxigraph` turns it
-into pyoxigraph triples for sciplan/describe.py.
+into pyoxigraph triples for sciplan/describe.py, which builds the whole description (this
+module does not import it: the dataset's IRI comes from sciplan/iris.py).
 """
 
 from __future__ import annotations
@@ -17,17 +18,11 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, SKOS, VOID, XSD
 
+from .. import iris, vocab
 from ..config import Settings
 
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
-
-PREFIXES = """
-PREFIX sp: <{base}def/>
-PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-"""
+ELI = Namespace(vocab.ELI)
+WIKIDATA_ENTITY = vocab.WD
 
 # name: (link predicate, title, description, count query (?n), query of the graphs holding the links (?g), external)
 LINKSETS = {
@@ -74,17 +69,6 @@ LINKSETS = {
 }
 
 
-def dataset_iri(settings: Settings) -> str:
-    try:
-        from ..describe import dataset_iri as described
-    except ImportError:  # describe.py not present
-        return settings.base + "void#dataset"
-    return described(settings)
-
-
-def _select(store: ox.Store, query: str, settings: Settings) -> list:
-    text = PREFIXES.format(base=settings.base) + query
-    return [row[0] for row in store.query(text, use_default_graph_as_union=True)]
 
 
 def linksets(store: ox.Store, settings: Settings) -> Graph:
@@ -92,16 +76,16 @@ def linksets(store: ox.Store, settings: Settings) -> Graph:
     g = Graph()
     g.bind("void", VOID)
     g.bind("dcterms", DCTERMS)
-    ds = URIRef(dataset_iri(settings))
-    wikidata = URIRef(settings.base + "void#wikidata")
+    ds = URIRef(settings.base + iris.dataset())
+    wikidata = URIRef(settings.base + iris.dataset("wikidata"))
     g.add((wikidata, RDF.type, VOID.Dataset))
     g.add((wikidata, DCTERMS.title, Literal("Wikidata", lang="en")))
-    g.add((wikidata, FOAF.homepage, URIRef("https://www.wikidata.org/")))
-    g.add((wikidata, VOID.sparqlEndpoint, URIRef("https://query.wikidata.org/sparql")))
+    g.add((wikidata, FOAF.homepage, URIRef(vocab.WIKIDATA_HOME)))
+    g.add((wikidata, VOID.sparqlEndpoint, URIRef(vocab.WIKIDATA_SPARQL)))
     g.add((wikidata, VOID.uriSpace, Literal(WIKIDATA_ENTITY)))
     for name, (predicate, title, description, count, graphs, external) in LINKSETS.items():
-        ls = URIRef(settings.base + f"void#linkset-{name}")
-        size = int(_select(store, count, settings)[0].value)
+        ls = URIRef(settings.base + iris.dataset(f"linkset-{name}"))
+        size = int(vocab.column(store, count, settings.base)[0])
         g.add((ls, RDF.type, VOID.Linkset))
         g.add((ls, DCTERMS.title, Literal(title, lang="en")))
         g.add((ls, DCTERMS.description, Literal(description, lang="en")))
@@ -109,8 +93,8 @@ def linksets(store: ox.Store, settings: Settings) -> Graph:
         g.add((ls, VOID.subjectsTarget, ds))
         g.add((ls, VOID.objectsTarget, wikidata if external else ds))
         g.add((ls, VOID.triples, Literal(size, datatype=XSD.integer)))
-        for graph in _select(store, graphs, settings):
-            g.add((URIRef(graph.value), VOID.subset, ls))
+        for graph in vocab.column(store, graphs, settings.base):
+            g.add((URIRef(graph), VOID.subset, ls))
     return g
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF
 
 from .. import iris
-from ..extract.writer import ELI, SP
+from ..extract.writer import ELI, SP, node
+
+__all__ = ["Section", "Task", "load_graph", "node", "plan_files", "rel", "sections", "short", "tasks"]
+short = iris.short  # the curated files' key of a section or task point
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ class Task:
 
 
 def rel(term) -> str:
-    text = str(term)
-    return text[len(iris.PLACEHOLDER):] if text.startswith(iris.PLACEHOLDER) else text
+    """A term of the generated Turtle as an IRI path relative to the base."""
+    return iris.relative(str(term))
 
 
 def load_graph(paths: list[Path]) -> Graph:
@@ -76,7 +79,7 @@ def sections(g: Graph) -> dict[str, Section]:
         plan = g.value(part, ELI.is_part_of)
         kind = g.value(part, SP.partKind)
         out[rel(s)] = Section(
-            iri=rel(s), plan=rel(plan), part_kind=rel(kind).rsplit("/", 1)[-1],
+            iri=rel(s), plan=rel(plan), part_kind=iris.slug(rel(kind)),
             number=_int(g.value(s, SP.number)), order=_int(g.value(s, SP.order)),
             title=str(g.value(s, DCTERMS.title)), lead=_leads(g, s),
         )
@@ -105,12 +108,3 @@ def task_order(t: Task) -> tuple:
 
 def plan_titles(g: Graph) -> dict[str, str]:
     return {rel(p): str(g.value(p, DCTERMS.title)) for p in g.subjects(RDF.type, SP.Plan)}
-
-
-def short(path: str) -> str:
-    """The short key curated files use: plan/440115/2022-2025/part/actions/section/4/point/3 → 440115/2022-2025/actions/4/3."""
-    return path.removeprefix("plan/").replace("/part/", "/", 1).replace("/section/", "/", 1).replace("/point/", "/", 1)
-
-
-def node(path: str) -> URIRef:
-    return URIRef(iris.PLACEHOLDER + path)

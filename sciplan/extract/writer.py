@@ -12,16 +12,15 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from .. import iris
+from .. import iris, vocab
 from ..errors import CurationError
 from .model import Excerpt, ParsedPlan, Units
 
 BASE = Namespace(iris.PLACEHOLDER)
-SP = Namespace(iris.PLACEHOLDER + "def/")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-WD = Namespace("http://www.wikidata.org/entity/")
-PREFIXES = {"sp": SP, "eli": ELI, "org": ORG, "prov": PROV, "skos": SKOS, "dcterms": DCTERMS,
-            "owl": OWL, "xsd": XSD, "rdfs": RDFS, "wd": WD}
+SP = Namespace(vocab.sp(iris.PLACEHOLDER))
+ELI = Namespace(vocab.ELI)
+WD = Namespace(vocab.WD)
+PREFIXES = {**{name: Namespace(ns) for name, ns in vocab.prefixes(iris.PLACEHOLDER).items()}, "wd": WD}
 
 __all__ = ["CurationError"]  # raised here, defined with the other errors in sciplan/errors.py
 
@@ -194,7 +193,7 @@ class PlanWriter:
         """Assert a triple about the plan and a reified copy saying where it was read."""
         self.g.add((self.plan, predicate, obj))
         self.statements += 1
-        st = node(f"{self.iri}/statement/{self.statements}")
+        st = node(iris.statement(self.iri, self.statements))
         self.g.add((st, RDF.type, SP.SourcedStatement))
         self.g.add((st, RDF.subject, self.plan))
         self.g.add((st, RDF.predicate, predicate))
@@ -248,9 +247,9 @@ class PlanWriter:
         if s.get("incomplete"):
             self.flag(self.plan, "incomplete", s["incomplete"], s.get("incomplete_zh"))
         for i, b in enumerate(s.get("baselines", []), 1):
-            self.quantity(self.plan, SP.hasBaseline, f"{self.iri}/baseline/{i}", SP.Baseline, b)
+            self.quantity(self.plan, SP.hasBaseline, iris.quantity(self.iri, "baseline", i), SP.Baseline, b)
         for i, t in enumerate(s.get("targets", []), 1):
-            self.quantity(self.plan, SP.hasTarget, f"{self.iri}/target/{i}", SP.Target, t)
+            self.quantity(self.plan, SP.hasTarget, iris.quantity(self.iri, "target", i), SP.Target, t)
 
     def jur_level(self) -> str:
         """The level of a GB/T 2260 code: pp0000 province, ppcc00 prefecture, else county."""
@@ -354,7 +353,7 @@ class PlanWriter:
                 for t in sec.tasks:
                     self.task(s, sec_path, t)
         for i, t in enumerate(parsed.targets, 1):
-            self.quantity(self.plan, SP.hasTarget, f"{self.iri}/target/{i}", SP.Target, vars(t))
+            self.quantity(self.plan, SP.hasTarget, iris.quantity(self.iri, "target", i), SP.Target, vars(t))
 
     def task(self, section: URIRef, sec_path: str, t) -> None:
         path = iris.task(sec_path, t.number, t.title)
@@ -373,7 +372,7 @@ class PlanWriter:
         for flag, note_en, note_zh in t.flags:
             self.flag(n, flag, note_en, note_zh)
         for i, target in enumerate(t.targets, 1):
-            self.quantity(n, SP.hasTarget, f"{path}/target/{i}", SP.Target, vars(target))
+            self.quantity(n, SP.hasTarget, iris.quantity(path, "target", i), SP.Target, vars(target))
 
     def units(self, subject: URIRef, path: str, lead: Units, coop: Units | None, clause: Excerpt | None, task=None) -> None:
         g = self.g
@@ -390,7 +389,7 @@ class PlanWriter:
                 where = f"{self.spec['id']} {path} ({role})"
                 body, corrected = self.bodies.resolve(self.jur, name, where)
                 g.add((subject, prop, body))
-                a = node(f"{path}/{role}/{pos}")
+                a = node(iris.assignment(path, role, pos))
                 g.add((subject, SP.assignment, a))
                 g.add((a, RDF.type, SP.UnitAssignment))
                 g.add((a, SP.role, node(iris.concept("role", role))))
