@@ -166,12 +166,12 @@ def run_serve(args, settings) -> int:
 
 def add_align(sub) -> None:
     p = _parser_for(sub, "align", "propose task alignments and apply the curated decisions (data/ttl/alignment/)", """
-        sciplan align propose          # score task pairs → data/curation/alignment-proposals.yaml
+        sciplan align propose          # score task pairs → data/generated/alignment-proposals.yaml
         sciplan align apply            # curated decisions → data/ttl/alignment/*.ttl
         sciplan align apply --check    # exit 1 if data/ttl/alignment differs from the decisions
     """)
     steps = p.add_subparsers(dest="step", metavar="STEP", required=True)
-    for name, help in (("propose", "score task pairs and rewrite data/curation/alignment-proposals.yaml"),
+    for name, help in (("propose", "score task pairs and rewrite data/generated/alignment-proposals.yaml"),
                        ("apply", "write data/ttl/alignment/*.ttl from derivation.yaml and alignment.yaml")):
         step = steps.add_parser(name, help=help, description=help)
         step.add_argument("--check", action="store_true", help="compare instead of writing (exit 1 if different)")

@@ -147,6 +147,16 @@ class Settings:
         paths = {name: root / rel for name, rel in LAYOUT.items()}
         return cls(root=root, **paths).with_(**changes)
 
+    @property
+    def curation_dir(self) -> Path:
+        """Curated metadata and decisions (YAML), reviewed by people: beside data_dir."""
+        return self.data_dir.parent / "curation"
+
+    @property
+    def generated_dir(self) -> Path:
+        """Generated files that are not the graph (alignment proposals): beside data_dir, never in curation/."""
+        return self.data_dir.parent / "generated"
+
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

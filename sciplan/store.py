@@ -62,7 +62,8 @@ def source_files(settings: Settings) -> list[Path]:
     """Ontology first, then data, each in a stable (sorted) order."""
     files = sorted(settings.ontology_dir.glob("*.ttl")) + sorted(settings.data_dir.rglob("*.ttl"))
     if not files:
-        raise BuildError(f"no Turtle files under {settings.ontology_dir} or {settings.data_dir}")
+        raise BuildError(f"no Turtle files under {settings.ontology_dir} or {settings.data_dir}; the data root is "
+                         f"{settings.root}: give --root DIR or SCIPLAN_ROOT, or run inside it (docs/configuration.md)")
     return files
 
 

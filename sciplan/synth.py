@@ -93,7 +93,7 @@ def body_name(suffix: str, level: str) -> str:
 
 def load_template(settings: Settings) -> tuple[list[TemplateSection], dict[str, list[str]]]:
     """The 南沙 plan's sections and tasks, and the functions of each unit suffix."""
-    cur = settings.data_dir.parent / "curation"
+    cur = settings.curation_dir
     plans = yaml.safe_load((cur / "plans.yaml").read_text(encoding="utf-8"))
     spec = next(p for p in plans["plans"] if p["id"] == "nansha-2022-2025")
     text = (settings.sources_dir / plans["sources"][spec["source"]]["file"]).read_text(encoding="utf-8")

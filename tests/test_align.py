@@ -143,8 +143,8 @@ def test_generated_turtle_is_up_to_date():
 
 @pytest.fixture
 def data_copy(tmp_path):
-    """A copy of data/ttl/plans and data/curation to break."""
-    for sub in ("data/ttl/plans", "data/curation"):
+    """A copy of data/ttl/plans, data/curation and data/generated to break."""
+    for sub in ("data/ttl/plans", "data/curation", "data/generated"):
         shutil.copytree(ROOT / sub, tmp_path / sub)
     return Settings().with_(data_dir=tmp_path / "data" / "ttl")
 

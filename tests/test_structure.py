@@ -3,6 +3,8 @@
     configuration   only sciplan/config.py reads the environment
     errors          every exception class of the core is in sciplan/errors.py (one family)
     vocabulary      namespace IRIs are spelled only in sciplan/vocab.py; our IRI patterns only in sciplan/iris.py
+    direction       the core's modules import each other without cycles, and only the CLI (the edge) imports server/;
+                    generated files never sit in data/curation/
 """
 
 from __future__ import annotations
@@ -95,6 +97,64 @@ def test_iri_patterns_are_minted_only_in_iris():
                 if OUR_PATTERNS.search(text):
                     spelled.append(f"{name}:{node.lineno} {text}")
     assert not spelled, f"mint IRIs with sciplan.iris: {spelled}"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, tree) -> set[str]:
+    """The modules of sciplan/ and server/ that a module imports (at any depth of its code)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names}
+    known = {module_name(p) for p in sources()}
+    return {m for m in found if m in known and m != name}
+
+
+def test_the_core_has_no_import_cycles_and_only_the_edge_imports_the_server():
+    graph = {module_name(p): imports(p, ast.parse(p.read_text(encoding="utf-8"))) for p in sources()}
+    assert not {m for m, deps in graph.items() if m.startswith("sciplan") and m != "sciplan.cli"
+                and any(d.startswith("server") for d in deps)}, "the core must not know the web layer"
+    core = {m: {d for d in deps if d.startswith("sciplan") and d != "sciplan.cli"} for m, deps in graph.items()
+            if m.startswith("sciplan") and m != "sciplan.cli"}
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(m: str, trail: list[str]) -> None:
+        state[m] = 1
+        for d in sorted(core.get(m, ())):
+            if d.startswith(m + "."):  # a package importing its own submodules is not a cycle
+                continue
+            if state.get(d) == 1:
+                cycles.append(trail[trail.index(d):] + [d] if d in trail else [m, d])
+            elif d not in state:
+                visit(d, trail + [d])
+        state[m] = 2
+
+    for m in sorted(core):
+        if m not in state:
+            visit(m, [m])
+    assert not cycles, cycles
+    assert "sciplan.align.linksets" in core["sciplan.describe"], "the scan sees the imports (else it checks nothing)"
+
+
+def test_no_generated_file_sits_in_the_curated_folder():
+    curated = sorted((ROOT / "data" / "curation").iterdir())
+    assert curated
+    generated = [p.name for p in curated if p.read_text(encoding="utf-8").lstrip().startswith("# Generated")]
+    assert not generated, f"generated files belong in data/generated/ or data/ttl/: {generated}"
 
 
 @pytest.mark.parametrize("name", ["sciplan/errors.py", "sciplan/config.py", "sciplan/vocab.py", "sciplan/iris.py"])

@@ -3,7 +3,7 @@
     curation/derivation.yaml ─┐
                               ├─ apply ─→ data/ttl/alignment/derivation.ttl
     data/ttl/plans/*.ttl ─────┤
-                              ├─ propose ─→ curation/alignment-proposals.yaml
+                              ├─ propose ─→ generated/alignment-proposals.yaml
     curation/alignment.yaml ──┘        (scores)         │
                                                          └─ apply ─→ data/ttl/alignment/tasks.ttl
 

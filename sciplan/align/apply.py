@@ -109,7 +109,7 @@ def render(settings: Settings) -> dict[Path, str]:
             sources="data/curation/derivation.yaml",
             what=f"Derivation across levels: {len(links)} eli:based_on links between sections and task points.")),
         out / "tasks.ttl": serialize(tasks_graph(proposals, decisions), HEADER.format(
-            sources="data/curation/alignment-proposals.yaml and data/curation/alignment.yaml",
+            sources="data/generated/alignment-proposals.yaml and data/curation/alignment.yaml",
             what=f"Task alignment: {len(decisions)} proposals with their decisions; "
                  f"{sum(1 for d in decisions if curation.DECISIONS[d.decision][1])} confirmed links.")),
     }

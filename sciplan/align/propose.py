@@ -122,7 +122,8 @@ def load_config(settings: Settings) -> dict:
 
 
 def proposals_path(settings: Settings) -> Path:
-    return curation_dir(settings) / PROPOSALS_FILE
+    """Generated, so not in the curated folder: data/generated/ (see the README's layout)."""
+    return settings.generated_dir / PROPOSALS_FILE
 
 
 def run(settings: Settings, check: bool = False) -> tuple[Path, bool, int]:
