@@ -22,7 +22,8 @@ from werkzeug.exceptions import NotAcceptable
 
 from . import negotiation as neg
 from .display import LABEL_PROPERTIES, RDF_TYPE, Display
-from .executor import QueryFailed, bind_this
+from .errors import QueryFailed
+from .safety import bind_this
 from .state import current
 from .views import columns
 
@@ -94,11 +95,17 @@ def _decode_escapes(match: re.Match) -> str:
 
 
 def rdf_description(iri: str, this, fmt: neg.Format) -> bytes:
+    """The triples about the resource; for a named graph's IRI without any, the graph itself
+    (as Turtle, the file `sciplan build` published for it, when there is one)."""
     state = current()
-    for query in (DESCRIBE, GRAPH_CONTENT):
-        outcome = state.run(this(query), trusted=True, rdf_format=fmt.ox_name)
-        if outcome.count:
-            return outcome.data
+    outcome = state.run(this(DESCRIBE), trusted=True, rdf_format=fmt.ox_name)
+    if outcome.count:
+        return outcome.data
+    if fmt is neg.TURTLE and (published := state.published().graph_turtle(iri)) is not None:
+        return published
+    outcome = state.run(this(GRAPH_CONTENT), trusted=True, rdf_format=fmt.ox_name)
+    if outcome.count:
+        return outcome.data
     abort(404, f"nothing is known about {iri}")
 
 

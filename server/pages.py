@@ -1,4 +1,8 @@
-"""The query page (/), the downloads page and its files, and the VoID description."""
+"""The query page (/), the downloads page and its files, and the VoID description.
+
+The files and the description are read from what `sciplan build` published beside the store
+(sciplan/publish.py); nothing here computes them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import NotAcceptable
 
-from sciplan.describe import DISTRIBUTIONS, PREFIXES, describe
-from sciplan.store import build_info
+from sciplan.describe import DISTRIBUTIONS, PREFIXES
 
 from . import negotiation as neg
 from .display import Display
@@ -63,14 +66,9 @@ def download(name: str):
     dist = next((d for d in DISTRIBUTIONS if d.path == f"downloads/{name}"), None)
     if dist is None:
         abort(404, f"no download named {name!r}; see /downloads")
-    if dist.rdf_format is not None:
-        data = state.cached(dist.path, lambda: state.store().dump(format=dist.rdf_format))
-    else:
-        export = export_function()
-        if export is None:
-            abort(404, EXPORT_MISSING)
-        data = state.cached(dist.path, lambda: export(state.store(), "csv", state.settings))
-    response = Response(data, mimetype=dist.media_type)
+    if dist.rdf_format is None and export_function() is None:
+        abort(404, EXPORT_MISSING)
+    response = Response(state.published().download(dist.path), mimetype=dist.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -92,14 +90,8 @@ def void():
     fmt = neg.choose(request.accept_mimetypes, neg.RDF, request.args.get("format"))
     if fmt is None:
         raise NotAcceptable(f"the dataset description is available as {neg.describe_offer(neg.RDF)}")
-    built = build_info(state.store_handle.path).get("built") if state.store_handle else None
-
-    def compute():
-        return describe(state.store(), state.settings, built)
-
-    triples = state.cached("void", compute)
     data = ox.serialize(
-        triples, format=getattr(ox.RdfFormat, fmt.ox_name), prefixes=PREFIXES if fmt is neg.TURTLE else None
+        state.published().void(), format=getattr(ox.RdfFormat, fmt.ox_name), prefixes=PREFIXES if fmt is neg.TURTLE else None
     )
     response = Response(data, mimetype=fmt.media_type)
     response.vary.add("Accept")

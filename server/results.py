@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from sciplan.vocab import SPARQL_RESULTS as SPARQL_RESULTS_NS
 
-from .executor import Outcome
+from .jobs import Outcome
 _WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}  # as references, so no parser trims them
 
 

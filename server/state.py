@@ -12,9 +12,12 @@ from flask import current_app
 from sciplan import vocab
 from sciplan.backend import Remote
 from sciplan.config import ServerOptions, Settings
-from sciplan.describe import graph_sizes
+from sciplan.publish import Computed, OnDisk, Published
+from sciplan.store import build_info
 
-from .executor import InlineExecutor, Job, Outcome, ProcessPool, RemoteExecutor, StoreHandle
+from .executors import InlineExecutor, ProcessPool, RemoteExecutor
+from .jobs import Job, Outcome
+from .store_handle import StoreHandle
 from .views import Views
 
 @dataclass
@@ -85,8 +88,21 @@ class State:
     def prefixes(self) -> dict[str, str]:
         return self.cached("prefixes", lambda: vocab.declared_prefixes(self.store()))
 
+    def published(self) -> Published:
+        """The downloads, graph sizes and VoID description `sciplan build` published beside the store;
+        for a store without them (remote, in memory, built before they existed) the same, computed
+        from the store once per version."""
+        def compute() -> Published:
+            if self.store_handle is not None:
+                found = OnDisk.of(self.store_handle.path)
+                if found is not None:
+                    return found
+            built = build_info(self.store_handle.path).get("built") if self.store_handle else None
+            return Computed(self.store(), self.settings, built)
+        return self.cached("published", compute)
+
     def graph_sizes(self) -> list[tuple[str, int]]:
-        return self.cached("graph_sizes", lambda: graph_sizes(self.store()))
+        return self.published().graph_sizes()
 
     def close(self) -> None:
         self.executor.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sciplan.config import PREFIX, Settings
-from sciplan.store import build, open_store
+from sciplan.store import build, open_store, republish
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository under test (the package may be installed elsewhere)
 SHARED = ROOT.parent / "shared"
@@ -86,10 +86,13 @@ def server_store(tmp_path_factory, repo_settings) -> Path:
     settings = repo_settings.with_(store=tmp_path_factory.mktemp("server") / "store")
     build(settings)
     store = ox.Store(str(settings.store.resolve()))
-    for path, graph in server_w3c_graphs():
+    w3c = server_w3c_graphs()
+    for path, graph in w3c:
         store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
     store.flush()
     del store
+    if w3c:  # the graphs changed after the build: publish its downloads, sizes and description again
+        republish(settings.store, settings)
     return settings.store
 
 

@@ -10,7 +10,9 @@ import time
 import pytest
 
 from server import create_app
-from server.executor import Job, ProcessPool, bind_this
+from server.executors import ProcessPool
+from server.jobs import Job
+from server.safety import bind_this
 from sciplan.config import load_settings
 from server.safety import QueryFailed, check_query
 
