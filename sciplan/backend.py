@@ -38,7 +38,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Iterable, Protocol
+from typing import Protocol
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -69,7 +70,7 @@ class Backend(Protocol):
     def query(self, query: str, *, base_iri: str | None = None, use_default_graph_as_union: bool = False,
               default_graph=None, named_graphs=None): ...
 
-    def named_graphs(self) -> Iterable[ox.NamedNode]: ...
+    def named_graphs(self) -> Iterable[ox.NamedNode | ox.BlankNode]: ...
 
     def dump(self, output=None, format: ox.RdfFormat | None = None, *, from_graph=None, prefixes=None): ...
 
@@ -219,6 +220,7 @@ class Remote:
 
     def dump(self, output=None, format: ox.RdfFormat | None = None, *, from_graph=None, prefixes=None):
         """Like Store.dump: every graph as TriG/N-Quads, or one graph (from_graph) as triples."""
+        data: Iterable[ox.Triple] | Iterable[ox.Quad]
         if from_graph is not None:
             data = (q.triple for q in self.quads([_iri(from_graph)]))
         else:

@@ -45,8 +45,12 @@ def add_build(sub) -> None:
         sciplan build
         sciplan build --store /tmp/kg --base http://localhost:8080/
         SCIPLAN_BASE=https://example.org/kg/ sciplan build --quiet
+        sciplan --store /tmp/big build --no-publish     # a large synthetic graph: skip the downloads
     """)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--no-publish", action="store_true",
+                   help="do not write the downloads, graph sizes and VoID description beside the store "
+                        "(the server then computes them on first request; sciplan/publish.py)")
     p.set_defaults(run=run_build)
 
 
@@ -57,7 +61,7 @@ def run_build(args, settings) -> int:
         if not args.quiet:
             print(f"[{n}/{total}] {path}", file=sys.stderr)
 
-    report = build(settings, progress=progress)
+    report = build(settings, progress=progress, published=not args.no_publish)
     print(f"built {report.store} : {len(report.files)} graphs, {report.triples} triples in {report.seconds:.2f}s")
     return EXIT_OK
 

@@ -144,7 +144,7 @@ class Settings:
     @classmethod
     def at(cls, root: Path, **changes: Any) -> Settings:
         """Settings for a data root: its folders as in LAYOUT, then `changes` (None values are ignored)."""
-        paths = {name: root / rel for name, rel in LAYOUT.items()}
+        paths: dict[str, Any] = {name: root / rel for name, rel in LAYOUT.items()}
         return cls(root=root, **paths).with_(**changes)
 
     @property
@@ -234,5 +234,5 @@ def variables() -> dict[str, str]:
     names = {PREFIX + "ROOT": "Settings.root", PREFIX + "BASE": "Settings.base", PREFIX + "STORE": "Settings.store"}
     for section, attr in ((ServerOptions, "server"), (RemoteOptions, "remote")):
         for f in fields(section):
-            names[section.env_prefix + f.name.upper()] = f"Settings.{attr}.{f.name}"  # type: ignore[attr-defined]
+            names[section.env_prefix + f.name.upper()] = f"Settings.{attr}.{f.name}"
     return names

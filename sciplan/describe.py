@@ -7,13 +7,14 @@ the download locations it names (DISTRIBUTIONS) are the ones the server serves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
 from . import iris
 from .align.linksets import as_oxigraph, linksets
 from .config import Settings
-from .vocab import COMMON_PREFIXES, DCAT, DCTERMS, LICENSE, MEDIA_TYPES, RDF, VOID, XSD
+from .vocab import COMMON_PREFIXES, DCAT, DCTERMS, LICENSE, MEDIA_TYPES, RDF, VOID, XSD, solutions
 
 PREFIXES = COMMON_PREFIXES  # of the description in Turtle
 
@@ -51,7 +52,7 @@ def counts(store: ox.Store, settings: Settings) -> dict[str, int]:
       ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{settings.base}"))
     }}"""
     def value(q: str) -> int:
-        return int(next(iter(store.query(q, use_default_graph_as_union=True)))[0].value)
+        return int(next(iter(solutions(store, q, use_default_graph_as_union=True)))[0].value)
 
     return {
         "triples": len(store),
@@ -64,12 +65,12 @@ def counts(store: ox.Store, settings: Settings) -> dict[str, int]:
 
 def sources(store: ox.Store, settings: Settings) -> list[str]:
     query = f"SELECT DISTINCT ?doc WHERE {{ ?doc a <{settings.base}{iris.term('SourceDocument')}> }} ORDER BY ?doc"
-    return [row[0].value for row in store.query(query, use_default_graph_as_union=True) if isinstance(row[0], ox.NamedNode)]
+    return [row[0].value for row in solutions(store, query, use_default_graph_as_union=True) if isinstance(row[0], ox.NamedNode)]
 
 
 def graph_sizes(store: ox.Store) -> list[tuple[str, int]]:
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-    return [(row[0].value, int(row[1].value)) for row in store.query(query)]
+    return [(row[0].value, int(row[1].value)) for row in solutions(store, query)]
 
 
 def describe(store: ox.Store, settings: Settings, built: str | None = None) -> list[ox.Triple]:
@@ -84,7 +85,7 @@ def describe(store: ox.Store, settings: Settings, built: str | None = None) -> l
     ds = iri(dataset_iri(settings))
     endpoint = iri(base + "sparql")
     n = counts(store, settings)
-    triples = [
+    triples: list[tuple[Any, Any, Any]] = [
         (ds, a, iri(VOID + "Dataset")),
         (ds, a, iri(DCAT + "Dataset")),
         *[(ds, iri(DCTERMS + "title"), lit(text, language=lang)) for lang, text in TITLE.items()],

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 import pyoxigraph as ox
 
 from . import vocab
 from .config import Settings
+
+if TYPE_CHECKING:
+    from .backend import Backend  # the built store or a remote one (sciplan/backend.py)
 
 TASK_COLUMNS = [
     "task", "plan_number", "plan_title", "level", "jurisdiction", "part", "section_number", "section_title",
@@ -51,12 +56,12 @@ SELECT ?holder ?flag WHERE { ?holder sp:flag ?f . BIND(STRAFTER(STR(?f), "/schem
 """
 
 
-def _select(store: ox.Store, query: str, settings: Settings) -> list[dict[str, str]]:
+def _select(store: Backend, query: str, settings: Settings) -> list[dict[str, str]]:
     """The rows of a query (with the prologue); unbound values are empty strings, as in the CSV."""
     return [{n: v or "" for n, v in row.items()} for row in vocab.select(store, query, settings.base)]
 
 
-def _units_by_holder(store: ox.Store, settings: Settings) -> dict[tuple[str, str], list[str]]:
+def _units_by_holder(store: Backend, settings: Settings) -> dict[tuple[str, str], list[str]]:
     """The names of each cell as printed, in printed order (duplicates and typos kept)."""
     cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for row in _select(store, UNITS, settings):
@@ -64,7 +69,7 @@ def _units_by_holder(store: ox.Store, settings: Settings) -> dict[tuple[str, str
     return {key: [name for _, name in sorted(values)] for key, values in cells.items()}
 
 
-def task_rows(store: ox.Store, settings: Settings) -> list[dict]:
+def task_rows(store: Backend, settings: Settings) -> list[dict]:
     units = _units_by_holder(store, settings)
     flags: dict[str, list[str]] = {}
     for row in _select(store, FLAGS, settings):
@@ -81,7 +86,7 @@ def task_rows(store: ox.Store, settings: Settings) -> list[dict]:
     return rows
 
 
-def task_table_csv(store: ox.Store, settings: Settings) -> bytes:
+def task_table_csv(store: Backend, settings: Settings) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=TASK_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -93,15 +98,15 @@ def prefixes(settings: Settings) -> dict[str, str]:
     return vocab.prefixes(settings.base)
 
 
-def dump(store: ox.Store, fmt: ox.RdfFormat, settings: Settings) -> bytes:
+def dump(store: Backend, fmt: ox.RdfFormat, settings: Settings) -> bytes:
     """Every named graph, in TriG or N-Quads."""
-    return store.dump(format=fmt, prefixes=prefixes(settings) if fmt == ox.RdfFormat.TRIG else None)
+    return store.dump(format=fmt, prefixes=prefixes(settings) if fmt == ox.RdfFormat.TRIG else None) or b""
 
 
-def union_turtle(store: ox.Store, settings: Settings) -> bytes:
+def union_turtle(store: Backend, settings: Settings) -> bytes:
     """The union of all graphs as one Turtle document."""
     triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(settings))
+    return ox.serialize(cast(Iterable[ox.Triple], triples), format=ox.RdfFormat.TURTLE, prefixes=prefixes(settings)) or b""
 
 
 EXPORTERS = {
@@ -112,5 +117,5 @@ EXPORTERS = {
 }
 
 
-def export(store: ox.Store, fmt: str, settings: Settings) -> bytes:
+def export(store: Backend, fmt: str, settings: Settings) -> bytes:
     return EXPORTERS[fmt](store, settings)

@@ -82,7 +82,7 @@ class Computed:
         prefixes = vocab.declared_prefixes(self.store)
         for name, _ in self.graph_sizes():
             triples = (q.triple for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
-            yield name, ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+            yield name, ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
 
 
 def render_download(store, settings: Settings, path: str) -> bytes:
@@ -150,7 +150,7 @@ def write(directory: Path, computed: Computed,
             graphs[graph] = name
         if progress:
             progress(VOID_FILE)
-        (directory / VOID_FILE).write_bytes(ox.serialize(computed.void(), format=ox.RdfFormat.N_TRIPLES))
+        (directory / VOID_FILE).write_bytes(ox.serialize(computed.void(), format=ox.RdfFormat.N_TRIPLES) or b"")
         manifest = {"base": computed.settings.base, "built": computed.built,
                     "graph_sizes": computed.graph_sizes(), "downloads": downloads, "graphs": graphs}
         (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import vocab
+from .backend import Backend
 from .errors import QueryError, SciplanError
 
 __all__ = ["FORMATS", "QueryError", "read_query", "render", "run"]
@@ -29,7 +30,7 @@ def read_query(text_or_path: str) -> str:
     return text_or_path
 
 
-def run(store: ox.Store, sparql: str, union_default_graph: bool = True):
+def run(store: Backend, sparql: str, union_default_graph: bool = True):
     """Evaluate a query; the default graph is the union of all named graphs."""
     try:
         return store.query(sparql, use_default_graph_as_union=union_default_graph)
@@ -54,7 +55,7 @@ def render(results, fmt: str = "table") -> str:
     if isinstance(results, ox.QueryBoolean):
         return json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
     if isinstance(results, (ox.QueryTriples, list)):  # a list of triples from a remote store (sciplan.backend)
-        return ox.serialize(results, format=ox.RdfFormat.TURTLE).decode("utf-8")
+        return (ox.serialize(results, format=ox.RdfFormat.TURTLE) or b"").decode("utf-8")
     if fmt == "json":
         return results.serialize(format=ox.QueryResultsFormat.JSON).decode("utf-8")
     names, table = rows(results)

@@ -72,7 +72,7 @@ def groups(v: Validation) -> list[tuple[str, str, str | None, list[Finding]]]:
     by_plan: dict[str | None, list[Finding]] = defaultdict(list)
     for f in v.findings:
         by_plan[f.plan].append(f)
-    out = [(p.id, p.title, p.iri, by_plan.pop(p.iri, [])) for p in v.plans]
+    out: list[tuple[str, str, str | None, list[Finding]]] = [(p.id, p.title, p.iri, by_plan.pop(p.iri, [])) for p in v.plans]
     for plan, findings in sorted(by_plan.items(), key=lambda kv: kv[0] or "~"):
         if plan is not None:  # a plan outside the scope (e.g. a dangling node whose IRI names it)
             out.append((rel(v, plan), findings[0].plan_title or plan, plan, findings))
@@ -179,7 +179,7 @@ def junit(v: Validation, fail_on: str) -> bytes:
     failing = set(map(id, v.failing(fail_on)))
     root = ET.Element("testsuites", name="sciplan validate")
     total = failed = 0
-    for group_id, title, plan, findings in groups(v):
+    for group_id, title, _plan, findings in groups(v):
         suite = ET.SubElement(root, "testsuite", name=f"{title} ({group_id})")
         by_rule: dict[str, list[Finding]] = defaultdict(list)
         for f in findings:
@@ -222,7 +222,7 @@ def by_focus(findings: list[Finding]) -> list[list[Finding]]:
 
 def case_name(rule: Rule, f: Finding | None = None, v: Validation | None = None) -> str:
     name = f"{rule.label}（{rule.id}）"
-    if f is None:
+    if f is None or v is None:
         return name
     target = where(f)
     if f.focus not in (f.task, f.section, f.plan):

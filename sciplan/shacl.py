@@ -98,8 +98,8 @@ def _check_each_query_once() -> None:
             passed.add(key)
         return True
 
-    check_invalid_sparql.checks_once = True
-    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql
+    check_invalid_sparql.checks_once = True  # type: ignore[attr-defined]
+    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
 
 
 _check_each_query_once()

@@ -19,7 +19,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -86,8 +86,10 @@ def build(
     settings: Settings,
     files: Iterable[Path] | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
+    published: bool = True,
 ) -> BuildReport:
-    """Compile the sources into a new store, then switch the store path to it."""
+    """Compile the sources into a new store, publish beside it (unless `published` is False: the server
+    then computes the downloads and the description itself), then switch the store path to it."""
     files = list(files) if files is not None else source_files(settings)
     link = Path(settings.store)
     if link.exists() and not link.is_symlink():
@@ -99,12 +101,12 @@ def build(
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise BuildError(f"another build of {link} is running") from None
-            return _build_locked(settings, files, link, progress)
+            return _build_locked(settings, files, link, progress, published)
     except OSError as exc:  # the store's directory cannot be written (the sources' own errors are BuildErrors)
         raise BuildError(f"{link}: cannot write the store: {exc.strerror or exc}") from None
 
 
-def _build_locked(settings: Settings, files: list[Path], link: Path, progress) -> BuildReport:
+def _build_locked(settings: Settings, files: list[Path], link: Path, progress, published: bool) -> BuildReport:
     started = time.perf_counter()
     versions = link.parent / (link.name + ".d")
     versions.mkdir(parents=True, exist_ok=True)
@@ -127,7 +129,8 @@ def _build_locked(settings: Settings, files: list[Path], link: Path, progress) -
         # One bulk load for all files: it writes sorted files directly, far faster than a load per file.
         store.bulk_extend(quads())
         store.flush()
-        publish.write(fresh / publish.DIRECTORY, publish.Computed(store, settings, built))
+        if published:
+            publish.write(fresh / publish.DIRECTORY, publish.Computed(store, settings, built))
     except BaseException as exc:
         # Close the half-built store (frames of the traceback hold it) before removing it.
         traceback.clear_frames(exc.__traceback__)

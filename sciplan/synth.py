@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,9 +51,9 @@ PREFIXES = vocab.turtle_prologue("")  # relative IRIs, like every generated file
 class Place:
     code: str
     level: str
-    parent: "Place | None"
+    parent: Place | None
     name: str
-    children: list["Place"] = field(default_factory=list)
+    children: list[Place] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -99,7 +100,7 @@ def load_template(settings: Settings) -> tuple[list[TemplateSection], dict[str, 
     text = (settings.sources_dir / plans["sources"][spec["source"]]["file"]).read_text(encoding="utf-8")
     parsed = nansha.parse(text, yaml.safe_load((cur / spec["curation"]).read_text(encoding="utf-8")))
     orgs = yaml.safe_load((cur / "organizations.yaml").read_text(encoding="utf-8"))["jurisdictions"]["440115"]
-    functions = {unit_suffix(n): (s or {}).get("functions", []) for n, s in orgs.items() if unit_suffix(n)}
+    functions = {suffix: (s or {}).get("functions", []) for n, s in orgs.items() if (suffix := unit_suffix(n))}
 
     def suffixes(units) -> list[str]:
         return list(dict.fromkeys(s for s in (unit_suffix(n) for n in units.names) if s)) if units else []
@@ -148,7 +149,7 @@ def plan_date(place: Place, number: int) -> str:
     return f"{year}-{first_month + number % months:02d}-{1 + number % 28:02d}"
 
 
-def pick(rng: random.Random, population: int, rate: float, exclude: set[int] = frozenset()) -> set[int]:
+def pick(rng: random.Random, population: int, rate: float, exclude: AbstractSet[int] = frozenset()) -> set[int]:
     """Exactly round(rate × population) distinct indices (none of `exclude`), chosen by the seed."""
     candidates = [i for i in range(population) if i not in exclude]
     return set(rng.sample(candidates, min(len(candidates), round(rate * population))))
@@ -191,7 +192,7 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
         for p in places:
             f.write(f"<{iris.place(p.key)}> a sp:Jurisdiction ; skos:prefLabel {quote(p.name)}@zh ; rdfs:label {quote(p.name)}@zh ;"
                     f" sp:level <{iris.concept('level', p.level)}>")
-            if p.level != "national":
+            if p.parent is not None:  # every level but the national one
                 f.write(f" ; sp:gbCode {quote(p.code)} ; skos:broader <{iris.place(p.parent.key)}>")
             f.write(" .\n")
     with open(out / "organizations.ttl", "w", encoding="utf-8") as f:
@@ -285,7 +286,7 @@ def other_place(places: list[Place], place: Place, rng: random.Random) -> Place:
     return rng.choice(candidates) if candidates else place
 
 
-def _province(place: Place) -> Place | None:
+def _province(place: Place | None) -> Place | None:
     while place is not None and place.level not in ("provincial", "national"):
         place = place.parent
     return place

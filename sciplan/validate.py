@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -204,7 +204,7 @@ def plan_graphs(store: ox.Store, base: str, titles: bool = True) -> dict[str, tu
     every rdfs:label of the store (seconds at national scale)."""
     q = f"SELECT ?plan ?g WHERE {{ GRAPH ?g {{ ?plan a <{base}def/Plan> }} }} ORDER BY ?g"
     plans: dict[str, tuple[str, str]] = {}
-    for row in store.query(q, use_default_graph_as_union=True):
+    for row in vocab.solutions(store, q, use_default_graph_as_union=True):
         plan = row["plan"]
         if plan.value not in plans:
             plans[plan.value] = (row["g"].value, plan_title(store, plan) if titles else plan.value)
@@ -242,8 +242,8 @@ def plan_scope(store: ox.Store, base: str, plan: str, plans: dict[str, tuple[str
     one plan's check fast at national scale (3,209 plans, 64,000 bodies).
     """
     holding_plans = {graph for graph, _ in plans.values()}
-    bases = {row["b"].value for row in store.query(
-        f"SELECT DISTINCT ?b WHERE {{ <{plan}> <{ELI}based_on>+ ?b }}", use_default_graph_as_union=True)}
+    bases = {row["b"].value for row in vocab.solutions(
+        store, f"SELECT DISTINCT ?b WHERE {{ <{plan}> <{ELI}based_on>+ ?b }}", use_default_graph_as_union=True)}
     wanted = {plans[p][0] for p in bases | {plan} if p in plans}
     scope = ox.Store()
     large = []
@@ -263,12 +263,12 @@ def plan_scope(store: ox.Store, base: str, plan: str, plans: dict[str, tuple[str
     return scope
 
 
-def _has_more_than(store: ox.Store, graph: ox.NamedNode, n: int) -> bool:
+def _has_more_than(store: ox.Store, graph: ox.NamedNode | ox.BlankNode, n: int) -> bool:
     q = f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT * WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} LIMIT {n + 1} }}"
-    return int(next(iter(store.query(q)))["n"].value) > n
+    return int(next(iter(vocab.solutions(store, q)))["n"].value) > n
 
 
-def _copy_reachable(store: ox.Store, scope: ox.Store, graph: ox.NamedNode, start: set) -> None:
+def _copy_reachable(store: ox.Store, scope: ox.Store, graph: ox.NamedNode | ox.BlankNode, start: set) -> None:
     """Copy the triples of `graph` about the nodes of `start`, and of the nodes they reach in it."""
     seen, todo = set(), list(start)
     while todo:
@@ -341,7 +341,7 @@ def _kept_results(report: Graph, keep: set[str] | None) -> Graph:
     return out
 
 
-def _finding(results: Graph, r, shapes: Graph, rules: dict[URIRef, Rule], context: "Context") -> Finding:
+def _finding(results: Graph, r, shapes: Graph, rules: dict[URIRef, Rule], context: Context) -> Finding:
     shape = results.value(r, SH.sourceShape)
     named = shape
     while named is not None and named not in rules:  # a property shape or a nested sh:or / sh:node shape
@@ -430,7 +430,7 @@ class Context:
 
     def _kind(self, node) -> str | None:
         for q in self.store.quads_for_pattern(node, RDF_TYPE, None):
-            if q.object in self.types:
+            if isinstance(q.object, ox.NamedNode) and q.object in self.types:
                 return self.types[q.object]
         return None
 
@@ -443,7 +443,7 @@ class Context:
     def _number(self, node) -> int | None:
         for q in self.store.quads_for_pattern(node, self.number, None):
             try:
-                return int(q.object.value)
+                return int(q.object.value) if isinstance(q.object, ox.Literal) else None
             except ValueError:
                 return None
         return None
@@ -459,4 +459,4 @@ class Context:
         for lit in labels:
             if isinstance(lit, ox.Literal) and (lit.language or "").startswith("zh"):
                 return lit.value
-        return labels[0].value if labels else node.value
+        return labels[0].value if labels and not isinstance(labels[0], ox.Triple) else node.value

@@ -81,6 +81,14 @@ def turtle_prologue(base: str) -> str:
     return "".join(f"@prefix {name}: <{ns}> .\n" for name, ns in prefixes(base).items())
 
 
+def solutions(store, query: str, **kwargs) -> ox.QuerySolutions:
+    """A SELECT's answer (the store's query() answers any form; this says which one is meant)."""
+    results = store.query(query, **kwargs)
+    if not isinstance(results, ox.QuerySolutions):
+        raise TypeError(f"not a SELECT query: {query[:80]!r}")
+    return results
+
+
 def rows(results: ox.QuerySolutions) -> list[dict[str, str | None]]:
     """A SELECT answer as rows: variable → the term's text (IRI, literal value, blank node id); None where unbound."""
     names = [v.value for v in results.variables]
@@ -89,12 +97,12 @@ def rows(results: ox.QuerySolutions) -> list[dict[str, str | None]]:
 
 def select(store, query: str, base: str) -> list[dict[str, str | None]]:
     """Run a SELECT with the prologue over the union of the graphs; the answer as rows."""
-    return rows(store.query(prologue(base) + query, use_default_graph_as_union=True))
+    return rows(solutions(store, prologue(base) + query, use_default_graph_as_union=True))
 
 
 def column(store, query: str, base: str) -> list[str]:
     """The first variable's values of a SELECT (with the prologue, over the union of the graphs)."""
-    results = store.query(prologue(base) + query, use_default_graph_as_union=True)
+    results = solutions(store, prologue(base) + query, use_default_graph_as_union=True)
     return [solution[0].value for solution in results if solution[0] is not None]
 
 
@@ -102,6 +110,6 @@ def declared_prefixes(store) -> dict[str, str]:
     """The prefix table plus the namespaces the data declares (vann:preferredNamespacePrefix); the table wins."""
     query = f"SELECT ?prefix ?ns WHERE {{ ?ns <{VANN_PREFERRED_PREFIX}> ?prefix . FILTER(isIRI(?ns)) }}"
     found = dict(COMMON_PREFIXES)
-    for prefix, ns in store.query(query, use_default_graph_as_union=True):
+    for prefix, ns in solutions(store, query, use_default_graph_as_union=True):
         found.setdefault(prefix.value, ns.value)
     return found

@@ -34,7 +34,7 @@ def create_app(settings: Settings, store=None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=options.max_request_bytes, MAX_FORM_MEMORY_SIZE=options.max_request_bytes)
     app.extensions["sciplan"] = State.open(settings, store)
     if options.proxy_fix:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
     CORS(app, expose_headers=["X-SPARQL-MaxRows"])
     for blueprint in (sparql.bp, pages.bp, linked_data.bp):  # linked data last: it takes every other path
         app.register_blueprint(blueprint)

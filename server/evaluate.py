@@ -6,6 +6,8 @@ process for an in-memory store, and for a remote store (server/executors.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyoxigraph as ox
 
 from .errors import QueryFailed
@@ -35,7 +37,7 @@ def execute(store: ox.Store, job: Job, always_check: bool = False) -> Outcome:
 
 
 def _evaluate(store: ox.Store, job: Job, services) -> Outcome:
-    dataset = {}
+    dataset: dict[str, Any] = {}
     if job.default_graphs or job.named_graphs:  # the protocol's dataset replaces FROM / FROM NAMED
         dataset = {
             "default_graph": [ox.NamedNode(g) for g in job.default_graphs],

@@ -64,7 +64,7 @@ def package(result, job: Job) -> Outcome:
     del triples[job.max_rows:]
     fmt = getattr(ox.RdfFormat, job.rdf_format)
     prefixes = dict(job.prefixes) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-    data = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    data = ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
     return Outcome("graph", data=data, count=len(triples), truncated=truncated)
 
 

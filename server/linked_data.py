@@ -153,8 +153,9 @@ def render_page(iri: str, this) -> str:
 
 def group_links(rows: list[dict], display: Display):
     """Rows of LINKS grouped by direction and property, each value with its best label."""
-    groups = {"out": OrderedDict(), "in": OrderedDict()}
-    plabels, olabels = {}, {}
+    groups: dict[str, OrderedDict[str, dict]] = {"out": OrderedDict(), "in": OrderedDict()}
+    plabels: dict[str, list[dict]] = {}
+    olabels: dict[tuple, tuple[dict, list[dict]]] = {}
     for row in rows:
         key = (row["dir"]["value"], row["p"]["value"], _term_key(row["o"]))
         plabels.setdefault(row["p"]["value"], []).extend([row["plabel"]] if "plabel" in row else [])

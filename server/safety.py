@@ -52,7 +52,7 @@ def check_query(query: str, base_iri: str, allowed_services: frozenset[str] | tu
             raise QueryFailed(403, "SERVICE with a variable or unresolvable IRI is not allowed")
         if target not in allowed_services:
             raise QueryFailed(403, f"SERVICE <{target}> is not allowed: it is not on this endpoint's allowlist")
-    return targets
+    return [t for t in targets if t is not None]
 
 
 def is_update(text: str) -> bool:

@@ -10,6 +10,7 @@ answers with the service description.
 from __future__ import annotations
 
 from hashlib import sha256
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, g, redirect, request, url_for
@@ -169,7 +170,7 @@ def description_triples(endpoint_url: str, graphs: list[tuple[str, int]]) -> lis
 
     a = ox.NamedNode(RDF_TYPE)
     service, dataset, default_graph = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
-    triples = [
+    triples: list[tuple[Any, Any, Any]] = [
         (service, a, node("Service")),
         (service, node("endpoint"), ox.NamedNode(endpoint_url)),
         (service, node("supportedLanguage"), node("SPARQL11Query")),

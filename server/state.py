@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pyoxigraph as ox
 from flask import current_app
 
 from sciplan import vocab
-from sciplan.backend import Remote
+from sciplan.backend import Backend, Remote
 from sciplan.config import ServerOptions, Settings
 from sciplan.publish import Computed, OnDisk, Published
 from sciplan.store import build_info
@@ -26,13 +27,13 @@ class State:
     options: ServerOptions
     executor: InlineExecutor | ProcessPool | RemoteExecutor
     store_handle: StoreHandle | None
-    memory_store: ox.Store | None
+    memory_store: Backend | None         # an in-memory pyoxigraph Store, or the remote store
     views: Views
     _cache: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def open(cls, settings: Settings, store=None) -> "State":
+    def open(cls, settings: Settings, store=None) -> State:
         options = settings.server
         views = Views.load(options.views_dir)
         remote = settings.remote_store() if store is None else None
@@ -51,9 +52,12 @@ class State:
 
     # ---- store access
 
-    def store(self) -> ox.Store:
+    def store(self) -> Backend:
         """A read-only handle in this process, for dumps and counts (not for user queries)."""
-        return self.memory_store if self.memory_store is not None else self.store_handle.get()
+        if self.memory_store is not None:
+            return self.memory_store
+        assert self.store_handle is not None  # State.open makes one of the two
+        return self.store_handle.get()
 
     @property
     def version(self) -> str:
@@ -61,7 +65,7 @@ class State:
             return self.store_handle.version
         return getattr(self.executor, "version", f"memory-{id(self.memory_store)}")
 
-    def cached(self, name: str, compute):
+    def cached(self, name: Hashable, compute):
         """Memoize per store build: a rebuilt store gets fresh values."""
         key = (self.version, name)
         with self._lock:

@@ -15,14 +15,14 @@ class StoreHandle:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self._target = None
-        self._store = None
+        self._target: Path | None = None
+        self._store: ox.Store | None = None
         self._lock = threading.Lock()
 
     def get(self) -> ox.Store:
         target = self.path.resolve()
         with self._lock:
-            if target != self._target:
+            if target != self._target or self._store is None:
                 self._store = open_store(self.path)
                 self._target = target
             return self._store

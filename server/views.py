@@ -69,7 +69,7 @@ class Views:
         self.figures = figures or {}
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> "Views":
+    def load(cls, directory: Path | None = None) -> Views:
         directory = Path(directory) if directory else DEFAULT_DIR
         by_type: dict[str, list[View]] = {}
         for path in sorted(directory.glob("*/*.rq")):

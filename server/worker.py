@@ -14,6 +14,7 @@ import traceback
 
 from .errors import QueryFailed
 from .evaluate import execute
+from .jobs import Outcome
 from .store_handle import StoreHandle
 
 log = logging.getLogger("sciplan.server")
@@ -31,6 +32,7 @@ def serve(conn, store_path: str, memory_mb: int) -> None:
             job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
+        reply: tuple[str, Outcome] | tuple[str, int, str]
         try:
             reply = ("ok", execute(handle.get(), job))
         except QueryFailed as exc:

@@ -101,7 +101,7 @@ def virtuoso(tmp_path_factory, kg_settings) -> str:
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Virtuoso did not start: {(d / 'stdout.log').read_text(errors='replace')[-3000:]}")
+                    raise RuntimeError(f"Virtuoso did not start: {(d / 'stdout.log').read_text(errors='replace')[-3000:]}") from None
                 time.sleep(0.3)
         # The bulk loader: N-Quads keep their graph names; the graph argument is for triple files only.
         isql(sql_port, f"ld_dir('{d}', 'sciplan.nq', 'urn:sciplan:none'); rdf_loader_run(); checkpoint;")

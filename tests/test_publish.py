@@ -84,3 +84,17 @@ def test_a_store_without_published_files_is_described_from_the_store(built):
         assert client.get("/downloads/tasks.csv").data == export.export(open_store(built.store), "csv", built)
     finally:
         app.extensions["sciplan"].close()
+
+
+def test_no_publish_builds_the_store_alone_and_the_server_computes(tmp_path, repo_settings, capsys):
+    from sciplan.cli import main
+
+    store = tmp_path / "store"
+    assert main(["--store", str(store), "build", "--quiet", "--no-publish"]) == 0
+    assert publish.OnDisk.of(store) is None and open_store(store).query("ASK { ?s ?p ?o }", use_default_graph_as_union=True)
+    app = create_app(repo_settings.with_(store=store).with_server(query_processes=1))
+    try:
+        assert isinstance(app.extensions["sciplan"].published(), publish.Computed)
+        assert app.test_client().get("/void").status_code == 200
+    finally:
+        app.extensions["sciplan"].close()

@@ -201,7 +201,7 @@ def test_literacy_rate_by_level_and_year(align_store):
 
 def test_jiangmen_targets_by_unit_and_deadline(align_store):
     found = select(align_store, "jiangmen-targets-by-unit.rq")
-    rows_of = lambda unit: [(r["deadline"], Decimal(r["value"]), r["unitOfMeasure"]) for r in found if r["leadUnit"] == unit]
+    rows_of = lambda unit: [(r["deadline"], Decimal(r["value"]), r["unitOfMeasure"]) for r in found if r["leadUnit"] == unit]  # noqa: E731
     assert ("2016–2020", Decimal(10), "所") in rows_of("市教育局")          # 省级“STEM”教育实验项目学校
     assert ("2020", Decimal(6), "所") in rows_of("市教育局")                # 省级智慧校园
     assert ("2020", Decimal(3), "个") in rows_of("市科协")                  # 国家级科普教育基地

@@ -77,7 +77,7 @@ def test_body_page_under_a_chinese_path_lists_its_tasks_across_plans(server_clie
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<h1 id="label">区教育局</h1>' in html
-    for name, value in response.headers.items():  # WSGI servers send headers as latin-1
+    for _name, value in response.headers.items():  # WSGI servers send headers as latin-1
         value.encode("latin-1")
     assert f"/{TASK}" in links(html)
 

@@ -109,7 +109,11 @@ def imports(path: Path, tree) -> set[str]:
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found = set()
+    type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+                 for n in ast.walk(block)}  # imports for annotations only are no dependency at run time
     for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -155,6 +159,14 @@ def test_no_generated_file_sits_in_the_curated_folder():
     assert curated
     generated = [p.name for p in curated if p.read_text(encoding="utf-8").lstrip().startswith("# Generated")]
     assert not generated, f"generated files belong in data/generated/ or data/ttl/: {generated}"
+
+
+def test_the_readme_layout_names_each_home():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = text[text.index("## Layout"):]
+    for home in ("sciplan/config.py", "sciplan/errors.py", "sciplan/vocab.py", "sciplan/iris.py", "sciplan/publish.py",
+                 "docs/configuration.md", "data/generated/", "data/curation/"):
+        assert home in layout, home
 
 
 @pytest.mark.parametrize("name", ["sciplan/errors.py", "sciplan/config.py", "sciplan/vocab.py", "sciplan/iris.py"])

@@ -172,7 +172,7 @@ def decisions(path: Path, g: Graph, proposal_ids: set[str]) -> list[Decision]:
     seen: set[str] = set()
     for n, entry in enumerate(doc.get("decisions") or [], 1):
         where = f"decision {n} ({entry.get('a')} ~ {entry.get('b')})"
-        recs = []
+        recs: list[Record | None] = []
         for side in ("a", "b"):
             rec = index.get(str(entry.get(side)))
             if rec is None or rec.kind != "task":
@@ -185,9 +185,10 @@ def decisions(path: Path, g: Graph, proposal_ids: set[str]) -> list[Decision]:
             problems.append(f"{where}: decision {value!r}; choose one of {', '.join(DECISIONS)}")
         if not reason:
             problems.append(f"{where}: a reason is required")
-        if None in recs:
+        a, b = recs
+        if a is None or b is None:
             continue
-        d = Decision(recs[0], recs[1], value, reason, bool(entry.get("manual")))
+        d = Decision(a, b, value, reason, bool(entry.get("manual")))
         if d.id in seen:
             problems.append(f"{where}: decided twice")
         seen.add(d.id)

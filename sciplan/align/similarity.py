@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 
 METHODS = ("title-char-bigram", "title-jieba", "text-tfidf")
 
@@ -49,7 +49,7 @@ def dice(a: str, b: str) -> float:
     return 2 * sum((x & y).values()) / total if total else 0.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def words(text: str) -> frozenset[str]:
     import jieba
 

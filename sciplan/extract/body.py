@@ -27,6 +27,13 @@ class Block:
     lines: list[str] = field(default_factory=list)
 
     @property
+    def numbered(self) -> int:
+        """The number of a part, section or task heading (the parsers read it only from those)."""
+        if self.number is None:
+            raise ValueError(f"line {self.start}: a {self.kind} without a number")
+        return self.number
+
+    @property
     def excerpt(self) -> Excerpt:
         lines = list(self.lines)
         while lines and (not lines[-1].strip() or PAGE_MARK.match(lines[-1])):

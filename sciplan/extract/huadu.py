@@ -42,9 +42,12 @@ def parse(text: str, curation: dict) -> ParsedPlan:
             raise ValueError(f"line {lineno}: expected a 4-cell task row, got {cells!r}")
         section_cell, point, lead, coop = cells
         if section_cell:
-            m = SECTION_HEAD.match(section_cell)
-            parts[-1].sections.append(Section(cn_number(m.group(1)), without_stop(m.group(2))))
+            head = SECTION_HEAD.match(section_cell)
+            if head is None:
+                raise ValueError(f"line {lineno}: the section cell {section_cell!r} is not a numbered section")
+            parts[-1].sections.append(Section(cn_number(head.group(1)), without_stop(head.group(2))))
         m = TASK_HEAD.match(point)
+        assert m is not None  # checked above
         task = Task(int(m.group(1)), without_stop(squeeze(m.group(2))), row=Excerpt(lineno, raw))
         task.lead = Units(lead, split_units(lead))
         task.cooperating = Units(coop, split_units(coop))

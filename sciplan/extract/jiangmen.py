@@ -25,16 +25,19 @@ def parse(text: str, curation: dict) -> ParsedPlan:
     section: Section | None = None
     for block in blocks(lines, first, last):
         if block.kind == "section":
-            section = Section(block.number, without_stop(block.lines[0]))
+            section = Section(block.numbered, without_stop(block.lines[0]))
             part.sections.append(section)
-        elif block.kind == "task":
-            body = strip_number(block.text)
-            task = Task(block.number, first_sentence(body), text=body, paragraph=block.excerpt)
-            task.targets = targets_in(body)
-            section.tasks.append(task)
-        elif block.kind == "units":
-            section.lead, section.cooperating = units_clause(block.lines[0])
-            section.units_excerpt = block.excerpt
+        elif block.kind in ("task", "units"):
+            if section is None:
+                raise ValueError(f"line {block.start}: a {block.kind} paragraph before the first section")
+            if block.kind == "task":
+                body = strip_number(block.text)
+                task = Task(block.numbered, first_sentence(body), text=body, paragraph=block.excerpt)
+                task.targets = targets_in(body)
+                section.tasks.append(task)
+            else:
+                section.lead, section.cooperating = units_clause(block.lines[0])
+                section.units_excerpt = block.excerpt
     return ParsedPlan(parts=[part], targets=plan_targets(lines))
 
 

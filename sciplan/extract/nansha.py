@@ -30,16 +30,18 @@ def parse_body(lines: list[str], first: int, last: int) -> list[Part]:
     for block in blocks(lines, first, last):
         if block.kind == "part":
             title = block.lines[0]
-            parts.append(Part(block.number, title, KINDS[title]))
+            parts.append(Part(block.numbered, title, KINDS[title]))
             section = None
         elif block.kind == "section":
-            section = Section(block.number, without_stop(block.lines[0]))
+            section = Section(block.numbered, without_stop(block.lines[0]))
             parts[-1].sections.append(section)
         elif block.kind == "text" and section is not None and section.text is None:
             section.text, section.paragraph = block.text, block.excerpt
         elif block.kind == "task":
+            if section is None:
+                raise ValueError(f"line {block.start}: a task point before the first section")
             text = strip_number(block.text)
-            section.tasks.append(Task(block.number, first_sentence(text), text=text, paragraph=block.excerpt))
+            section.tasks.append(Task(block.numbered, first_sentence(text), text=text, paragraph=block.excerpt))
     return parts
 
 
@@ -63,7 +65,10 @@ def merge(parts: list[Part], table: list, curation: dict) -> None:
     for part, rows in zip(parts, table):
         section_index = -1
         for excerpt, (_, point, lead, coop) in rows:
-            number = int(TASK_HEAD.match(point).group(1))
+            head = TASK_HEAD.match(point)
+            if head is None:
+                raise ValueError(f"line {excerpt.line}: the table's task cell {point!r} has no number")
+            number = int(head.group(1))
             if number == 1:
                 section_index += 1
             if section_index >= len(part.sections):

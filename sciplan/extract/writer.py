@@ -352,8 +352,8 @@ class PlanWriter:
                     self.units(s, sec_path, sec.lead, sec.cooperating, sec.units_excerpt)
                 for t in sec.tasks:
                     self.task(s, sec_path, t)
-        for i, t in enumerate(parsed.targets, 1):
-            self.quantity(self.plan, SP.hasTarget, iris.quantity(self.iri, "target", i), SP.Target, vars(t))
+        for i, target in enumerate(parsed.targets, 1):
+            self.quantity(self.plan, SP.hasTarget, iris.quantity(self.iri, "target", i), SP.Target, vars(target))
 
     def task(self, section: URIRef, sec_path: str, t) -> None:
         path = iris.task(sec_path, t.number, t.title)
@@ -366,7 +366,8 @@ class PlanWriter:
             g.add((n, SP.text, zh(t.text)))
         self.excerpt(n, SP.sourceRow, SP.sourceLine, t.row)
         self.excerpt(n, SP.sourceParagraph, SP.paragraphLine, t.paragraph)
-        g.add((n, PROV.wasDerivedFrom, self.source))
+        if self.source is not None:  # a parsed plan always has its source text
+            g.add((n, PROV.wasDerivedFrom, self.source))
         if t.lead is not None:
             self.units(n, path, t.lead, t.cooperating, None, t)
         for flag, note_en, note_zh in t.flags:
