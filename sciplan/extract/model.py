@@ -11,10 +11,22 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Excerpt:
-    """A verbatim slice of a source file."""
+    """A verbatim slice of a source file, and where it is.
 
-    line: int  # 1-based line where it starts
+    Text and CSV are placed by line; a workbook row by sheet and row, its raw text being
+    the row's stored cell values joined by tabs (see readers.workbook).
+    """
+
+    line: int | None  # 1-based line where it starts (text, CSV)
     raw: str
+    sheet: str | None = None  # worksheet name (workbooks)
+    row: int | None = None  # 1-based worksheet row (workbooks)
+
+    def where(self) -> str:
+        """`sheet '任务分工表', row 12` or `line 12`, for messages."""
+        if self.sheet is not None:
+            return f"sheet {self.sheet!r}, row {self.row}"
+        return f"line {self.line}"
 
 
 @dataclass

@@ -60,6 +60,34 @@ def without_stop(text: str) -> str:
     return text.rstrip("。").strip()
 
 
+# Between two names of a unit cell: 、 ， , ； ; or a line break (a workbook's multi-line cell).
+UNIT_SEPARATOR = re.compile(r"[、，,；;\n]")
+
+
 def split_units(cell: str) -> list[str]:
-    """Names of a unit cell; the 、 list separator, and , where the extraction broke it."""
-    return [name for name in (squeeze(n) for n in re.split(r"[、，,]", squeeze(cell))) if name]
+    """Names of a unit cell, each as printed less the extraction's whitespace.
+
+    The cell is split before it is squeezed: a line break separates two names, while a
+    space inside a name (区 妇联, a PDF artefact) is removed from the name."""
+    return [name for name in (squeeze(n) for n in UNIT_SEPARATOR.split(cell)) if name]
+
+
+# A printed number before a title: 1. 1． 1、 (1) （1） (一) （一） 一、  — `1.5万` is no number.
+NUMBERED = re.compile(
+    r"^\s*(?:[(（]\s*(?P<paren>[一二三四五六七八九十]+|\d+)\s*[)）]"
+    r"|(?P<cn>[一二三四五六七八九十]+)\s*、"
+    r"|(?P<arabic>\d+)\s*(?:[.．](?!\d)|、))\s*(?P<rest>.*)$", re.S)
+
+
+def numbered(text: str) -> tuple[int | None, str]:
+    """(the printed number, the text after it); (None, text) when none is printed."""
+    m = NUMBERED.match(text)
+    if not m:
+        return None, text.strip()
+    digits = m.group("paren") or m.group("cn") or m.group("arabic")
+    return (int(digits) if digits.isdigit() else cn_number(digits)), m.group("rest").strip()
+
+
+def one_line(text: str) -> str:
+    """A multi-line cell read as one line: breaks inside CJK runs vanish, others become a space."""
+    return squeeze(re.sub(r"\s*\n\s*", " ", text))

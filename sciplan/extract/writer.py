@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 from .. import iris, vocab
 from ..errors import CurationError
 from .model import Excerpt, ParsedPlan, Units
+from .resolve import NEW_BODY_NOTE_EN, NEW_BODY_NOTE_ZH, Names
 
 BASE = Namespace(iris.PLACEHOLDER)
 SP = Namespace(vocab.sp(iris.PLACEHOLDER))
@@ -98,24 +99,18 @@ def jurisdictions_graph(places: dict) -> Graph:
 
 
 class Bodies:
-    """Resolves printed unit names to body IRIs, per jurisdiction."""
+    """The declared bodies (organizations.yaml) and the names that resolve to them (resolve.Names)."""
 
-    def __init__(self, curation: dict):
+    def __init__(self, curation: dict, parents: dict[str, str | None] | None = None):
         self.curation = curation
-        self.by_name: dict[tuple[str, str], str] = {}
-        for jur, bodies in curation["jurisdictions"].items():
-            for name, spec in bodies.items():
-                for label in [name] + (spec or {}).get("alt", []):
-                    self.by_name[(jur, label)] = iris.org(jur, name)
-        self.typos = {(jur, k): v for jur, m in (curation.get("typos") or {}).items() for k, v in (m or {}).items()}
+        self.names = Names(curation, parents)
 
     def resolve(self, jur: str, name: str, where: str) -> tuple[URIRef, str | None]:
-        """(body, corrected name if the printed one is a known typo)."""
-        corrected = self.typos.get((jur, name))
-        key = (jur, corrected or name)
-        if key not in self.by_name:
+        """(body, corrected name if the printed one is a known typo) of a curated name: unknown is an error."""
+        found = self.names.lookup(jur, name)
+        if found is None:
             raise CurationError(f"{where}: unit {name!r} is not a body of {jur} in data/curation/organizations.yaml")
-        return node(self.by_name[key]), corrected
+        return node(found.path), found.corrected
 
     def graph(self) -> Graph:
         g = new_graph()
@@ -140,7 +135,8 @@ class Bodies:
         return g
 
 
-def sources_graph(sources: dict, sources_dir: Path) -> Graph:
+def sources_graph(sources: dict, sources_dir: Path, staged: dict[str, bytes] | None = None) -> Graph:
+    """The source documents; `staged` gives the bytes of files about to be copied into sources_dir."""
     g = new_graph()
     for ident, spec in sources.items():
         n = source_node(ident, sources)
@@ -149,10 +145,10 @@ def sources_graph(sources: dict, sources_dir: Path) -> Graph:
         if spec.get("title"):
             g.add((n, DCTERMS.title, zh(spec["title"])))
         if spec.get("file"):
-            data = (sources_dir / spec["file"]).read_bytes()
+            data = (staged or {}).get(spec["file"]) or (sources_dir / spec["file"]).read_bytes()
             g.add((n, DCTERMS.identifier, Literal("data/sources/" + spec["file"])))
             g.add((n, SP.sha256, Literal(hashlib.sha256(data).hexdigest())))
-            g.add((n, DCTERMS["format"], Literal("text/plain" if spec["file"].endswith(".txt") else "text/markdown")))
+            g.add((n, DCTERMS["format"], Literal(media_type(spec["file"]))))
         if spec.get("url"):
             g.add((n, RDFS.label, Literal(spec["url"])))
         if spec.get("mirror"):
@@ -160,6 +156,15 @@ def sources_graph(sources: dict, sources_dir: Path) -> Graph:
             g.add((n, SP.flagNote, en("A mirror site of doubtful quality; facts read here are kept but an official copy is preferred.")))
             g.add((n, SP.flagNote, zh("质量存疑的镜像网站；此处读到的事实予以保留，但以官方来源为准。")))
     return g
+
+
+MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".csv": "text/csv", ".tsv": "text/plain",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12"}
+
+
+def media_type(file: str) -> str:
+    return MEDIA_TYPES.get(Path(file).suffix.lower(), "application/octet-stream")
 
 
 def source_node(ident: str, sources: dict) -> URIRef:
@@ -180,6 +185,8 @@ class PlanWriter:
         self.plan = node(self.iri)
         self.statements = 0
         self.source = source_node(spec["source"], sources) if spec.get("source") else None
+        # Names of unit cells that resolve to no declared body: name → where each was printed.
+        self.new_bodies: dict[str, list[str]] = {}
 
     # -- helpers
     def flag(self, subject: URIRef, flag: str, note_en: str, note_zh: str | None = None) -> None:
@@ -215,7 +222,15 @@ class PlanWriter:
     def excerpt(self, subject: URIRef, prop: URIRef, line_prop: URIRef, ex: Excerpt | None) -> None:
         if ex is not None:
             self.g.add((subject, prop, Literal(ex.raw)))
+            self.position(subject, line_prop, ex)
+
+    def position(self, subject: URIRef, line_prop: URIRef, ex: Excerpt) -> None:
+        """Where an excerpt is: its line in a text, its sheet and row in a workbook."""
+        if ex.line is not None:
             self.g.add((subject, line_prop, Literal(ex.line)))
+        if ex.sheet is not None:
+            self.g.add((subject, SP.sourceSheet, Literal(ex.sheet)))
+            self.g.add((subject, SP.sourceRowNumber, Literal(ex.row)))
 
     # -- the plan itself
     def metadata(self) -> None:
@@ -348,7 +363,7 @@ class PlanWriter:
                 if sec.text:
                     self.g.add((s, SP.text, zh(sec.text)))
                 self.excerpt(s, SP.sourceParagraph, SP.paragraphLine, sec.paragraph)
-                if sec.lead is not None:
+                if sec.lead is not None or sec.cooperating is not None:
                     self.units(s, sec_path, sec.lead, sec.cooperating, sec.units_excerpt)
                 for t in sec.tasks:
                     self.task(s, sec_path, t)
@@ -379,7 +394,7 @@ class PlanWriter:
         g = self.g
         if clause is not None:
             g.add((subject, SP.sourceText, Literal(clause.raw)))
-            g.add((subject, SP.sourceLine, Literal(clause.line)))
+            self.position(subject, SP.sourceLine, clause)
         for role, units, prop, text_prop in (("lead", lead, SP.leadUnit, SP.leadUnitsText),
                                              ("cooperating", coop, SP.cooperatingUnit, SP.cooperatingUnitsText)):
             if units is None or not units.raw.strip():
@@ -387,8 +402,7 @@ class PlanWriter:
             g.add((subject, text_prop, Literal(units.raw)))
             seen: dict[URIRef, str] = {}
             for pos, name in enumerate(units.names, 1):
-                where = f"{self.spec['id']} {path} ({role})"
-                body, corrected = self.bodies.resolve(self.jur, name, where)
+                body, corrected = self.unit_body(name, f"{path} ({role})")
                 g.add((subject, prop, body))
                 a = node(iris.assignment(path, role, pos))
                 g.add((subject, SP.assignment, a))
@@ -404,6 +418,25 @@ class PlanWriter:
                     self.flag(subject, "duplicate-unit", f"The {role} cell lists {name} twice; the data keeps both listings.",
                               f"{'牵头' if role == 'lead' else '配合'}单位中“{name}”重复列出两次，数据照原文保留。")
                 seen[body] = name
+
+
+    def unit_body(self, name: str, where: str) -> tuple[URIRef, str | None]:
+        """The body a printed name resolves to; a name no declared body has becomes a new, flagged body."""
+        found = self.bodies.names.resolve(self.jur, name)
+        body = node(found.path)
+        if found.new:
+            if name not in self.new_bodies:
+                g = self.g
+                g.add((body, RDF.type, SP.Body))
+                g.add((body, RDF.type, ORG.Organization))
+                g.add((body, SKOS.prefLabel, zh(name)))
+                g.add((body, RDFS.label, zh(name)))
+                g.add((body, SP.jurisdiction, node(iris.place(self.jur))))
+                if self.source is not None:
+                    g.add((body, PROV.wasDerivedFrom, self.source))
+                self.flag(body, "unreviewed-body", NEW_BODY_NOTE_EN, NEW_BODY_NOTE_ZH)
+            self.new_bodies.setdefault(name, []).append(where)
+        return body, found.corrected
 
 
 def plan_iri(spec: dict) -> str:
