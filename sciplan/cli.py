@@ -124,8 +124,8 @@ def run_export(args, settings) -> int:
 # ---- extract ---------------------------------------------------------------
 
 def add_extract(sub) -> None:
-    p = _parser_for(sub, "extract", "regenerate the seed plans in data/ttl/ from data/sources/", """
-        sciplan extract            # rewrite data/ttl/plans/*.ttl for the seed plans
+    p = _parser_for(sub, "extract", "regenerate data/ttl/ from data/sources/ and data/curation/ (seeds and imported tables)", """
+        sciplan extract            # rewrite what differs in data/ttl/
         sciplan extract --check    # exit 1 if data/ttl differs from what the sources give
     """)
     p.add_argument("--check", action="store_true", help="compare instead of writing")

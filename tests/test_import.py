@@ -249,16 +249,18 @@ def test_an_unknown_name_becomes_a_new_flagged_body_of_the_jurisdiction(repo, mo
 
 
 def test_a_name_is_never_matched_by_similarity(repo, monkeypatch, capsys, tmp_path):
-    """区科协会 is not 区科协, 区教育 is not 区教育局, and 南沙's 区国资局 is no body of 花都 (whose alt it is not)."""
+    """区科协会 is not 区科协, 区教育 is not 区教育局, 南沙's 区科技局 is no body of 花都, nor the city's 市公安局."""
     table = tmp_path / "near.csv"
-    table.write_text("项目,要点,牵头单位,配合单位\n（一）实施青少年科学素质提升行动,1.将弘扬科学精神贯穿于育人全链条。,区科协会,区教育、区科技局\n",
-                     encoding="utf-8")
+    table.write_text("项目,要点,牵头单位,配合单位\n（一）实施青少年科学素质提升行动,1.将弘扬科学精神贯穿于育人全链条。,区科协会,"
+                     "区教育、区科技局、市公安局\n", encoding="utf-8")
     code, out, _ = sciplan(repo, monkeypatch, capsys, "import", table, "--plan", FIXTURE_PLAN)
     assert code == 0
     g = plan_graph(repo, FIXTURE_PLAN)
     new = {str(b) for b in g.subjects(SP.flag, node("scheme/flag/unreviewed-body"))}
-    assert new == {PLACEHOLDER + "org/440114/" + n for n in ("区科协会", "区教育", "区科技局")}
-    assert "a body of" not in out  # no containing jurisdiction declares these names
+    assert new == {PLACEHOLDER + "org/440114/" + n for n in ("区科协会", "区教育", "区科技局", "市公安局")}
+    # the city's body of that name is pointed out to the reviewer, never linked
+    assert "市公安局  — part/key-tasks/section/1/point/1 (cooperating, line 2; a body of 440100 has this name)" in out
+    assert out.count("a body of") == 1
 
 
 def test_alt_forms_and_typos_resolve_as_curated(repo, monkeypatch, capsys, tmp_path):

@@ -81,9 +81,23 @@ def test_columns_name_other_headers_and_leave_columns_out():
     assert tasks(parsed) == [("key-tasks", 1, "实施青少年科学素质提升行动", 1, "将弘扬科学精神", ["区教育局"], ["区科协"])]
 
 
-def test_two_columns_with_the_same_role_are_refused():
-    with pytest.raises(TableError, match="two columns are headed as the lead column"):
-        csv_table("项目,要点,牵头单位,责任单位\n" + SECTION + ",1.将弘扬科学精神。,区教育局,区科协\n")
+@pytest.mark.parametrize("header", ["项目,要点,牵头单位,责任单位", "项目,要点,配合单位,牵头单位,配合单位"])
+def test_two_columns_with_the_same_role_are_refused(header):
+    with pytest.raises(TableError, match=r"line 1: two columns are headed as the (lead|cooperating) column"):
+        csv_table(header + "\n" + SECTION + ",1.将弘扬科学精神。,区教育局,区科协,区总工会\n")
+
+
+def test_a_header_cell_merged_across_two_columns_names_the_first_and_the_second_must_stay_empty():
+    rows = [["项目", "要点", "牵头单位", "配合单位", None], [SECTION, "1.将弘扬科学精神。", "区教育局", "区科协", None]]
+    assert tasks(assemble(read(xlsx_bytes(rows, ["D1:E1"]), "xlsx", "t.xlsx")))[0][5:] == (["区教育局"], ["区科协"])
+    rows[1][4] = "区总工会"
+    with pytest.raises(TableError, match=r"sheet '表', row 2: a value in column 5 \('区总工会'\), which has no header"):
+        read(xlsx_bytes(rows, ["D1:E1"]), "xlsx", "t.xlsx")
+
+
+def test_a_value_in_a_column_without_header_is_refused():
+    with pytest.raises(TableError, match=r"line 2: a value in column 5 \('第3页'\), which has no header"):
+        csv_table(HEADER + SECTION + ",1.将弘扬科学精神。,区教育局,区科协,第3页\n")
 
 
 def test_the_serial_number_counts_where_the_task_cell_prints_none():

@@ -89,7 +89,7 @@ class Header:
 
     cols: dict[str, int]
     printed: dict[str, str]  # role → header text as printed
-    ignored: list[int]
+    ignored: set[int]  # the columns --columns ignore=HEADER leaves out
     at: Excerpt
     width: int
 
@@ -129,7 +129,7 @@ class GridReader:
         self.sections: list[SectionRows] = []
         self.default_part: Heading | None = None
         self.header: Header | None = None
-        self.printed: dict[str, str] = {}
+        self.section_cell = ""  # the current section's cell as printed
 
     def error(self, message: str, at: Excerpt | None = None) -> TableError:
         return TableError(self.source, message, at)
@@ -150,27 +150,29 @@ class GridReader:
         width = max(len(r.cells) for r in block)
         cols: dict[str, int] = {}
         printed: dict[str, str] = {}
-        ignored: list[int] = []
+        merges: dict[str, tuple | None] = {}
+        ignored: set[int] = set()
         unknown: list[tuple[int, str]] = []
         for col in range(width):
-            lowest = next((r.cell(col) for r in reversed(block) if r.cell(col)), "")
-            if not lowest:
+            row = next((r for r in reversed(block) if r.cell(col)), None)
+            if row is None:
                 continue
+            lowest = row.cell(col)
             role = self.role_of.get(header_key(lowest))
             if role is None:
                 unknown.append((col, lowest))
             elif role == "ignore":
-                ignored.append(col)
+                ignored.add(col)
                 self.used_headers.add(header_key(lowest))
             elif role in cols:
-                if lowest != printed[role]:
+                if row.merge(col) is None or row.merge(col) != merges[role]:
                     raise self.error(f"two columns are headed as the {role} column ({ROLE_ZH[role]}): "
-                                     f"{printed[role]!r} and {lowest!r}; choose one with --columns {role}=HEADER "
-                                     f"and the other's role (or ignore=HEADER)", block[-1].at)
-                ignored.append(col)  # a header cell merged across two columns: the first column holds the value
+                                     f"{printed[role]!r} (column {cols[role] + 1}) and {lowest!r} (column {col + 1}); "
+                                     f"name one with --columns {role}=HEADER and the other's role (or ignore=HEADER)",
+                                     block[-1].at)
+                # else one header cell merged across two columns: the first of them is the role's column
             else:
-                cols[role] = col
-                printed[role] = lowest
+                cols[role], printed[role], merges[role] = col, lowest, row.merge(col)
                 self.used_headers.add(header_key(lowest))
         if "task" not in cols or "lead" not in cols:
             return None
@@ -236,13 +238,20 @@ class GridReader:
         if self.fixed and len(row.cells) != h.width:
             raise self.error(f"the row has {len(row.cells)} cells, the header {h.width} "
                              f"({' | '.join(h.printed.values())}): a cell is missing or extra", row.at)
+        known = set(h.cols.values()) | h.ignored
+        stray = [c for c, v in enumerate(row.cells) if v.strip() and c not in known
+                 and (row.merge(c) is None or row.merge(c)[1] == c + 1)]
+        if stray:
+            raise self.error(f"a value in column {stray[0] + 1} ({row.cells[stray[0]].strip()[:20]!r}), which has no header "
+                             "of its own: the import cannot tell what it is; give the column a header and name its role "
+                             "with --columns ROLE=HEADER (or ignore=HEADER)", row.at)
         if not task:
             if section_cell:
                 self.start_section(section_cell, row, lead, coop)
                 return
             raise self.error(f"the row has no task title (its cell in the column {h.printed['task']!r} is empty): every "
                              "row below the header names its task point, or is a part or section row", row.at)
-        if section_cell and (self.section is None or section_cell != self.printed.get("section")):
+        if section_cell and (self.section is None or section_cell != self.section_cell):
             self.start_section(section_cell, row)
         if self.section is None:
             raise self.error("a task point before any section: the table has no section column "
@@ -267,7 +276,7 @@ class GridReader:
                              "提升行动, 重点工程, 重大工程, 重点任务 or 主要任务", at)
         self.part = Heading(number, title, kind=kind, at=at)
         self.section = None
-        self.printed.pop("section", None)
+        self.section_cell = ""
 
     def start_section(self, printed: str, row: GridRow, lead: str = "", coop: str = "") -> None:
         number, rest = numbered(one_line(printed))
@@ -279,7 +288,7 @@ class GridReader:
             heading.lead, heading.cooperating, heading.units_at = lead or None, coop or None, row.at
         self.section = SectionRows(heading, row.at.row)
         self.sections.append(self.section)
-        self.printed["section"] = printed
+        self.section_cell = printed
 
     # ---------------------------------------------------------------- sections complete
 
