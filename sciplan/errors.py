@@ -10,10 +10,11 @@ script can tell a crash from a failed validation (1) or a usage mistake (2).
     1     the data or the query failed                     QueryError, RemoteError (and its kinds)
     2     usage or input: a bad argument, option or        UsageError, ConfigError, PlanNotFound, PictureError,
           variable; a file that cannot be read, parsed     InputError, StoreNotFound, BuildError, ShapesError,
-          or written                                       CurationError
+          or written                                       CurationError, TableError
     3     a bug (a traceback is printed)                   anything outside this family
 
-(`sciplan validate` also exits 1 when it finds violations: that is its answer, not an error.)
+(`sciplan validate` also exits 1 when it finds violations, and `sciplan import` when the plan it
+imported has violations: that is their answer, not an error — the import is written all the same.)
 
 The web layer (server/) decides the HTTP status of a failure (server/errors.py);
 these classes carry none. Some also derive from the built-in class that callers
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -81,6 +82,23 @@ class ShapesError(InputError):
 
 class CurationError(InputError, ValueError):
     """The curation files and the sources disagree; the message says where."""
+
+
+class Place(Protocol):
+    """Where in a file something is (sciplan.extract.model.Excerpt): `line 12`, `sheet '表', row 12`."""
+
+    def where(self) -> str: ...
+
+
+class TableError(InputError):
+    """A task table (sciplan import, sciplan extract) cannot be read or represented.
+
+    The message names the file and the place: `sheet '…', row N` for a workbook, `line N`
+    for text and CSV. `sciplan import` raises it before anything is written."""
+
+    def __init__(self, source: str, message: str, at: Place | None = None):
+        self.source, self.detail, self.at = source, message, at
+        super().__init__(f"{source}: {at.where()}: {message}" if at is not None else f"{source}: {message}")
 
 
 # ---- 1: the data or the query failed -------------------------------------------------------

@@ -19,8 +19,8 @@
 {jurisdiction} is the six-digit GB/T 2260 code, or `cn` for the national level.
 
 The functions named after a pattern mint it; `parse` reads any of them back
-(kind and fields), and `plan_of`, `slug` and `short` are the readings the code
-needs. Everything that writes or reads IRIs (extract, synth, align) uses these.
+(kind and fields), and `plan_of`, `below_plan`, `slug` and `short` are the readings
+the code needs. Everything that writes or reads IRIs (extract, synth, align) uses these.
 """
 
 from __future__ import annotations
@@ -175,6 +175,16 @@ def plan_of(iri: str, base: str = PLACEHOLDER) -> str:
     if parsed is None or parsed.plan is None:
         raise ValueError(f"not inside a plan: {iri!r}")
     return parsed.plan
+
+
+def below_plan(iri: str, base: str = PLACEHOLDER) -> str:
+    """The path of a part, section, task point or unit listing below its plan, for messages:
+    plan/440114/2026-2030/part/key-tasks/section/1/point/3 → part/key-tasks/section/1/point/3."""
+    plan_path = plan_of(iri, base)
+    path = relative(iri, base)
+    if path == plan_path:
+        raise ValueError(f"the plan itself, not a part of it: {iri!r}")
+    return path[len(plan_path) + 1:]
 
 
 def slug(iri: str, base: str = PLACEHOLDER) -> str:

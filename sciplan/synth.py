@@ -109,6 +109,7 @@ def load_template(settings: Settings) -> tuple[list[TemplateSection], dict[str, 
     for part in parsed.parts:
         for sec in part.sections:
             tasks = [TemplateTask(squeeze(t.title), suffixes(t.lead), suffixes(t.cooperating)) for t in sec.tasks]
+            assert sec.number is not None  # 南沙's body numbers every section (nansha.parse_body refuses one without)
             sections.append(TemplateSection(part.kind, sec.number, sec.title, tasks))
     return sections, functions
 

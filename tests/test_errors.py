@@ -26,6 +26,16 @@ def test_each_error_carries_the_exit_code_of_the_table(cls, code):
     assert issubclass(cls, errors.SciplanError) and cls("x").exit_code == code
 
 
+def test_a_table_error_is_an_input_error_naming_the_file_and_place():
+    from sciplan.extract.model import Excerpt
+
+    error = errors.TableError("table.xlsx", "the row has no task title", Excerpt(None, "", sheet="分工表", row=4))
+    assert isinstance(error, errors.InputError) and error.exit_code == errors.EXIT_USAGE == 2
+    assert str(error) == "table.xlsx: sheet '分工表', row 4: the row has no task title"
+    assert str(errors.TableError("t.csv", "not UTF-8", Excerpt(3, ""))) == "t.csv: line 3: not UTF-8"
+    assert str(errors.TableError("t.ods", "unknown file type")) == "t.ods: unknown file type"
+
+
 def test_exit_0_on_success(kg_store_path, capsys):
     assert main(["--store", str(kg_store_path), "query", COUNT, "--format", "csv"]) == errors.EXIT_OK
     assert int(capsys.readouterr().out.splitlines()[1]) > 10_000

@@ -9,8 +9,8 @@ from rdflib import Graph, Namespace, URIRef
 
 from conftest import ROOT
 from sciplan.config import Settings
+from sciplan.errors import TableError
 from sciplan.extract import write_all
-from sciplan.extract.table import TableError
 from sciplan.extract.writer import CurationError
 from sciplan.iris import PLACEHOLDER
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Namespace, URIRef
 
+from conftest import ROOT
 from sciplan import cli
-from sciplan.config import ROOT, Settings
+from sciplan.config import Settings
 from sciplan.extract import write_all
 from sciplan.extract.readers.workbook import workbook_text
 from sciplan.extract.writer import CurationError
@@ -53,9 +54,10 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 
 @pytest.fixture
 def repo(tmp_path) -> Settings:
-    """A copy of the repository's data/ (ontology and shapes stay the repository's)."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    settings = Settings(data_dir=tmp_path / "data" / "ttl", sources_dir=tmp_path / "data" / "sources")
+    """A data root in tmp_path: a copy of the repository's data/, ontology/ and shapes/."""
+    for folder in ("data", "ontology", "shapes"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    settings = Settings.at(tmp_path)
     (curation(settings) / "plans.yaml").write_text(
         (curation(settings) / "plans.yaml").read_text(encoding="utf-8").rstrip("\n") + "\n" + FIXTURE_ENTRY, encoding="utf-8")
     write_all(settings)  # the new entry's metadata-only plan file, as `sciplan extract` writes it
@@ -63,7 +65,7 @@ def repo(tmp_path) -> Settings:
 
 
 def curation(settings: Settings) -> Path:
-    return settings.data_dir.parent / "curation"
+    return settings.curation_dir
 
 
 def without_seed_reader(settings: Settings, plan: str) -> None:
@@ -74,10 +76,9 @@ def without_seed_reader(settings: Settings, plan: str) -> None:
     path.write_text(text.replace(SEED_READER[plan], "", 1), encoding="utf-8")
 
 
-def sciplan(settings: Settings, monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    """`sciplan ARGS` through the CLI's own exit-code mapping, on the copy's settings."""
-    monkeypatch.setattr(cli, "load_settings", lambda **_: settings)
-    code = cli.main([str(a) for a in args])
+def sciplan(settings: Settings, capsys, *args) -> tuple[int, str, str]:
+    """`sciplan --root COPY ARGS` through the CLI's own settings and exit-code mapping."""
+    code = cli.main(["--root", str(settings.root), *(str(a) for a in args)])
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -125,9 +126,9 @@ SEED_FIXTURES = [
 
 
 @pytest.mark.parametrize("fixture, plan, n_tasks", SEED_FIXTURES, ids=[f for f, _, _ in SEED_FIXTURES])
-def test_a_seed_table_imports_to_the_seed_plan_row_by_row(repo, monkeypatch, capsys, kg_store, fixture, plan, n_tasks):
+def test_a_seed_table_imports_to_the_seed_plan_row_by_row(repo, capsys, kg_store, fixture, plan, n_tasks):
     without_seed_reader(repo, plan)
-    code, out, err = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / fixture, "--plan", plan, "--force")
+    code, out, err = sciplan(repo, capsys, "import", FIXTURES / fixture, "--plan", plan, "--force")
     assert code == 0, out + err
     assert f"{n_tasks} task point(s)" in out and "new bodies" not in out
     imported = load_files([repo.data_dir], repo)
@@ -139,9 +140,9 @@ def test_a_seed_table_imports_to_the_seed_plan_row_by_row(repo, monkeypatch, cap
     assert write_all(repo, check=True) == []  # re-derivable: `sciplan extract --check` holds after the import
 
 
-def test_units_per_section_stay_on_the_section(repo, monkeypatch, capsys):
+def test_units_per_section_stay_on_the_section(repo, capsys):
     without_seed_reader(repo, "jiangmen-2016-2020")
-    assert sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "jiangmen.xlsx", "--plan", "jiangmen-2016-2020", "--force")[0] == 0
+    assert sciplan(repo, capsys, "import", FIXTURES / "jiangmen.xlsx", "--plan", "jiangmen-2016-2020", "--force")[0] == 0
     g = plan_graph(repo, "jiangmen-2016-2020")
     section = node("plan/440700/2016-2020/part/key-tasks/section/3")
     assert {str(g.value(a, SP.nameAsWritten)) for a in g.objects(section, SP.assignment)
@@ -156,9 +157,9 @@ def test_units_per_section_stay_on_the_section(repo, monkeypatch, capsys):
 
 # ---------------------------------------------------------------- provenance
 
-def test_the_source_is_copied_and_recorded_with_its_sha256(repo, monkeypatch, capsys):
+def test_the_source_is_copied_and_recorded_with_its_sha256(repo, capsys):
     without_seed_reader(repo, "huadu-2022-2025")
-    assert sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "huadu.xlsx", "--plan", "huadu-2022-2025", "--force")[0] == 0
+    assert sciplan(repo, capsys, "import", FIXTURES / "huadu.xlsx", "--plan", "huadu-2022-2025", "--force")[0] == 0
     copy = repo.sources_dir / "huadu-2022-2025.xlsx"
     data = (FIXTURES / "huadu.xlsx").read_bytes()
     assert copy.read_bytes() == data
@@ -186,9 +187,9 @@ def test_the_source_is_copied_and_recorded_with_its_sha256(repo, monkeypatch, ca
     assert str(g.value(t, SP.sourceRow)).startswith("17\t\t3.发挥老年人独特优势。\t区科协\t")
 
 
-def test_text_and_csv_rows_keep_their_lines_verbatim(repo, monkeypatch, capsys):
+def test_text_and_csv_rows_keep_their_lines_verbatim(repo, capsys):
     without_seed_reader(repo, "nansha-2022-2025")
-    assert sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "nansha.csv", "--plan", "nansha-2022-2025", "--force")[0] == 0
+    assert sciplan(repo, capsys, "import", FIXTURES / "nansha.csv", "--plan", "nansha-2022-2025", "--force")[0] == 0
     g = plan_graph(repo, "nansha-2022-2025")
     text = (FIXTURES / "nansha.csv").read_bytes().decode("utf-8")
     lines = io.StringIO(text, newline="").readlines()
@@ -211,9 +212,9 @@ def squeeze(text: str) -> str:
 
 
 @pytest.mark.parametrize("fixture, plan", [("huadu.xlsx", "huadu-2022-2025"), ("jiangmen.csv", "jiangmen-2016-2020")])
-def test_every_title_and_name_occurs_in_the_table(repo, monkeypatch, capsys, fixture, plan):
+def test_every_title_and_name_occurs_in_the_table(repo, capsys, fixture, plan):
     without_seed_reader(repo, plan)
-    assert sciplan(repo, monkeypatch, capsys, "import", FIXTURES / fixture, "--plan", plan, "--force")[0] == 0
+    assert sciplan(repo, capsys, "import", FIXTURES / fixture, "--plan", plan, "--force")[0] == 0
     data = (FIXTURES / fixture).read_bytes()
     source = squeeze(workbook_text(data) if fixture.endswith(".xlsx") else data.decode("utf-8"))
     g = plan_graph(repo, plan)
@@ -225,9 +226,9 @@ def test_every_title_and_name_occurs_in_the_table(repo, monkeypatch, capsys, fix
 
 # ---------------------------------------------------------------- names
 
-def test_an_unknown_name_becomes_a_new_flagged_body_of_the_jurisdiction(repo, monkeypatch, capsys):
+def test_an_unknown_name_becomes_a_new_flagged_body_of_the_jurisdiction(repo, capsys):
     orgs_before = (repo.data_dir / "organizations.ttl").read_bytes()
-    code, out, _ = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)
+    code, out, _ = sciplan(repo, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)
     assert code == 0, out  # a new body is a warning, not a violation
     assert "new bodies: 1" in out and "区宇宙探索局  — part/key-tasks/section/1/point/3 (cooperating, line 4)" in out
     g = plan_graph(repo, FIXTURE_PLAN)
@@ -248,12 +249,12 @@ def test_an_unknown_name_becomes_a_new_flagged_body_of_the_jurisdiction(repo, mo
     assert "区宇宙探索局" in (repo.data_dir / "organizations.ttl").read_text(encoding="utf-8")
 
 
-def test_a_name_is_never_matched_by_similarity(repo, monkeypatch, capsys, tmp_path):
+def test_a_name_is_never_matched_by_similarity(repo, capsys, tmp_path):
     """区科协会 is not 区科协, 区教育 is not 区教育局, 南沙's 区科技局 is no body of 花都, nor the city's 市公安局."""
     table = tmp_path / "near.csv"
     table.write_text("项目,要点,牵头单位,配合单位\n（一）实施青少年科学素质提升行动,1.将弘扬科学精神贯穿于育人全链条。,区科协会,"
                      "区教育、区科技局、市公安局\n", encoding="utf-8")
-    code, out, _ = sciplan(repo, monkeypatch, capsys, "import", table, "--plan", FIXTURE_PLAN)
+    code, out, _ = sciplan(repo, capsys, "import", table, "--plan", FIXTURE_PLAN)
     assert code == 0
     g = plan_graph(repo, FIXTURE_PLAN)
     new = {str(b) for b in g.subjects(SP.flag, node("scheme/flag/unreviewed-body"))}
@@ -263,11 +264,11 @@ def test_a_name_is_never_matched_by_similarity(repo, monkeypatch, capsys, tmp_pa
     assert out.count("a body of") == 1
 
 
-def test_alt_forms_and_typos_resolve_as_curated(repo, monkeypatch, capsys, tmp_path):
+def test_alt_forms_and_typos_resolve_as_curated(repo, capsys, tmp_path):
     table = tmp_path / "alt.csv"
     table.write_text("项目,要点,牵头单位,配合单位\n（一）实施青少年科学素质提升行动,1.将弘扬科学精神贯穿于育人全链条。,区国资局,"
                      "区来穗人员服务管理局；区科技工业商务信息化局区\n", encoding="utf-8")
-    assert sciplan(repo, monkeypatch, capsys, "import", table, "--plan", FIXTURE_PLAN)[0] == 0
+    assert sciplan(repo, capsys, "import", table, "--plan", FIXTURE_PLAN)[0] == 0
     g = plan_graph(repo, FIXTURE_PLAN)
     task = node("plan/440114/2026-2030/part/key-tasks/section/1/point/1")
     assert set(g.objects(task, SP.leadUnit)) == {node("org/440114/区财政局")}
@@ -278,8 +279,8 @@ def test_alt_forms_and_typos_resolve_as_curated(repo, monkeypatch, capsys, tmp_p
 
 # ---------------------------------------------------------------- validation
 
-def test_an_empty_lead_cell_is_imported_as_printed_and_reported_by_title(repo, monkeypatch, capsys):
-    code, out, _ = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "empty-lead.csv", "--plan", FIXTURE_PLAN)
+def test_an_empty_lead_cell_is_imported_as_printed_and_reported_by_title(repo, capsys):
+    code, out, _ = sciplan(repo, capsys, "import", FIXTURES / "empty-lead.csv", "--plan", FIXTURE_PLAN)
     assert code == 1
     assert "no lead unit printed: 提升基础教育阶段科学教育水平 (line 3)" in out
     assert "validation (shapes/): fails: 1 violation(s)" in out
@@ -290,8 +291,8 @@ def test_an_empty_lead_cell_is_imported_as_printed_and_reported_by_title(repo, m
     assert str(g.value(task, SP.sourceRow)) == ',2.提升基础教育阶段科学教育水平。,,区科协'
 
 
-def test_a_valid_import_exits_0_and_says_so(repo, monkeypatch, capsys):
-    code, out, err = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)
+def test_a_valid_import_exits_0_and_says_so(repo, capsys):
+    code, out, err = sciplan(repo, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)
     assert (code, err) == (0, "")
     assert "validation (shapes/): passes: 0 violation(s)" in out
     assert f"wrote data/sources/{FIXTURE_PLAN}.csv, data/curation/imports/{FIXTURE_PLAN}.yaml, data/ttl/plans/{FIXTURE_PLAN}.ttl, data/ttl/sources.ttl" in out
@@ -299,37 +300,37 @@ def test_a_valid_import_exits_0_and_says_so(repo, monkeypatch, capsys):
 
 # ---------------------------------------------------------------- what is not written
 
-def test_dry_run_prints_the_summary_and_writes_nothing(repo, monkeypatch, capsys):
+def test_dry_run_prints_the_summary_and_writes_nothing(repo, capsys):
     before = tree(repo)
-    code, out, _ = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "empty-lead.csv", "--plan", FIXTURE_PLAN, "--dry-run")
+    code, out, _ = sciplan(repo, capsys, "import", FIXTURES / "empty-lead.csv", "--plan", FIXTURE_PLAN, "--dry-run")
     assert code == 1 and "dry run: nothing written" in out and "第2项「提升基础教育阶段科学教育水平」" in out
     assert tree(repo) == before
 
 
-def test_an_earlier_import_is_replaced_only_with_force(repo, monkeypatch, capsys):
-    assert sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "huadu.xlsx", "--plan", FIXTURE_PLAN)[0] == 0
+def test_an_earlier_import_is_replaced_only_with_force(repo, capsys):
+    assert sciplan(repo, capsys, "import", FIXTURES / "huadu.xlsx", "--plan", FIXTURE_PLAN)[0] == 0
     before = tree(repo)
-    code, _, err = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "huadu.txt", "--plan", FIXTURE_PLAN)
+    code, _, err = sciplan(repo, capsys, "import", FIXTURES / "huadu.txt", "--plan", FIXTURE_PLAN)
     assert code == 2 and f"{FIXTURE_PLAN} was imported before" in err and "--force" in err
     assert tree(repo) == before
-    code, out, _ = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "huadu.txt", "--plan", FIXTURE_PLAN, "--force")
+    code, out, _ = sciplan(repo, capsys, "import", FIXTURES / "huadu.txt", "--plan", FIXTURE_PLAN, "--force")
     assert code == 0 and f"removed data/sources/{FIXTURE_PLAN}.xlsx" in out
     assert not (repo.sources_dir / f"{FIXTURE_PLAN}.xlsx").exists()
     assert (repo.sources_dir / f"{FIXTURE_PLAN}.txt").read_bytes() == (FIXTURES / "huadu.txt").read_bytes()
     assert write_all(repo, check=True) == []
 
 
-def test_a_plan_file_with_more_than_plans_yaml_gives_is_kept_without_force(repo, monkeypatch, capsys):
+def test_a_plan_file_with_more_than_plans_yaml_gives_is_kept_without_force(repo, capsys):
     without_seed_reader(repo, "huadu-2022-2025")  # its data/ttl file still holds the seed's tasks
     before = tree(repo)
-    code, _, err = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "huadu.xlsx", "--plan", "huadu-2022-2025")
+    code, _, err = sciplan(repo, capsys, "import", FIXTURES / "huadu.xlsx", "--plan", "huadu-2022-2025")
     assert code == 2 and "holds more than plans.yaml gives" in err
     assert tree(repo) == before
 
 
-def test_a_plan_with_only_its_plans_yaml_metadata_is_imported_without_force(repo, monkeypatch, capsys):
+def test_a_plan_with_only_its_plans_yaml_metadata_is_imported_without_force(repo, capsys):
     assert (repo.data_dir / "plans" / f"{FIXTURE_PLAN}.ttl").exists()  # written by `sciplan extract` from plans.yaml
-    assert sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)[0] == 0
+    assert sciplan(repo, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)[0] == 0
 
 
 BAD_INPUT = [
@@ -352,9 +353,9 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize("fixture, extra, message", BAD_INPUT, ids=[f"{f} {' '.join(e)}".strip() for f, e, _ in BAD_INPUT])
-def test_input_that_cannot_be_read_exits_2_and_changes_nothing(repo, monkeypatch, capsys, fixture, extra, message):
+def test_input_that_cannot_be_read_exits_2_and_changes_nothing(repo, capsys, fixture, extra, message):
     before = tree(repo)
-    code, out, err = sciplan(repo, monkeypatch, capsys, "import", FIXTURES / fixture, "--plan", FIXTURE_PLAN, *extra)
+    code, out, err = sciplan(repo, capsys, "import", FIXTURES / fixture, "--plan", FIXTURE_PLAN, *extra)
     assert code == 2 and out == ""
     assert re.search(message, err), err
     assert tree(repo) == before
@@ -367,39 +368,49 @@ def test_input_that_cannot_be_read_exits_2_and_changes_nothing(repo, monkeypatch
     ("table.csv", ["--plan", "nowhere-2022-2025"], r"--plan: no plan 'nowhere-2022-2025' in data/curation/plans\.yaml"),
     ("table.csv", ["--plan", "nansha-2022-2025"], r"--plan: nansha-2022-2025 is read from data/sources/000_e37b814599954b21\.txt by the 'nansha' reader"),
 ])
-def test_a_wrong_file_or_plan_exits_2_and_changes_nothing(repo, monkeypatch, capsys, tmp_path, name, args, message):
+def test_a_wrong_file_or_plan_exits_2_and_changes_nothing(repo, capsys, tmp_path, name, args, message):
     path = tmp_path / name
     path.write_bytes((FIXTURES / "new-body.csv").read_bytes())
     before = tree(repo)
-    code, _, err = sciplan(repo, monkeypatch, capsys, "import", path, *args)
+    code, _, err = sciplan(repo, capsys, "import", path, *args)
     assert code == 2 and re.search(message, err), err
     assert tree(repo) == before
 
 
-def test_a_missing_file_exits_2(repo, monkeypatch, capsys, tmp_path):
-    code, _, err = sciplan(repo, monkeypatch, capsys, "import", tmp_path / "nothing.xlsx", "--plan", FIXTURE_PLAN)
+def test_a_write_that_fails_leaves_every_file_as_it_was(repo, capsys):
+    """The four files are staged first and renamed only when all are: one that cannot be written stops them all."""
+    (curation(repo) / "imports").write_text("a file where the imports folder should be", encoding="utf-8")
+    before = tree(repo)
+    code, out, err = sciplan(repo, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)
+    assert code == 2 and f"imports/{FIXTURE_PLAN}.yaml" in err and "Traceback" not in err
+    assert tree(repo) == before  # no copy in data/sources/, no plan file, no temporary file left
+    assert not (repo.sources_dir / f"{FIXTURE_PLAN}.csv").exists()
+
+
+def test_a_missing_file_exits_2(repo, capsys, tmp_path):
+    code, _, err = sciplan(repo, capsys, "import", tmp_path / "nothing.xlsx", "--plan", FIXTURE_PLAN)
     assert code == 2 and "nothing.xlsx: no such file" in err
 
 
 # ---------------------------------------------------------------- afterwards, `sciplan extract`
 
-def test_extract_stops_when_an_imported_source_changed(repo, monkeypatch, capsys):
-    assert sciplan(repo, monkeypatch, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)[0] == 0
+def test_extract_stops_when_an_imported_source_changed(repo, capsys):
+    assert sciplan(repo, capsys, "import", FIXTURES / "new-body.csv", "--plan", FIXTURE_PLAN)[0] == 0
     copy = repo.sources_dir / f"{FIXTURE_PLAN}.csv"
     copy.write_bytes(copy.read_bytes().replace("区宇宙探索局".encode(), "区科协".encode()))
     before = tree(repo)
     with pytest.raises(CurationError, match=rf"data/sources/{FIXTURE_PLAN}\.csv is not the file imported"):
         write_all(repo)
-    code, _, err = sciplan(repo, monkeypatch, capsys, "extract")
+    code, _, err = sciplan(repo, capsys, "extract")
     assert code == 2 and "--force" in err
     assert tree(repo) == before
 
 
-def test_known_parts_from_secondary_sources_give_way_to_the_table(repo, monkeypatch, capsys, tmp_path):
+def test_known_parts_from_secondary_sources_give_way_to_the_table(repo, capsys, tmp_path):
     table = tmp_path / "guangzhou.csv"
     table.write_text("一、五项提升行动,,,\n项目,要点,牵头单位,配合单位\n（一）实施青少年科学素质提升行动,1.将弘扬科学精神贯穿于育人全链条。,市公安局,市生态环境局\n",
                      encoding="utf-8")
-    code, out, _ = sciplan(repo, monkeypatch, capsys, "import", table, "--plan", "guangzhou-2022-2025", "--force")
+    code, out, _ = sciplan(repo, capsys, "import", table, "--plan", "guangzhou-2022-2025", "--force")
     assert "known_parts of plans.yaml (from secondary sources) are superseded" in out, out
     g = plan_graph(repo, "guangzhou-2022-2025")
     sections = {str(s) for s in g.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), SP.Section)}

@@ -7,9 +7,10 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from sciplan.errors import TableError
 from sciplan.extract.readers import read
 from sciplan.extract.readers.grid import parse_columns
-from sciplan.extract.table import TableError, assemble
+from sciplan.extract.table import assemble
 from sciplan.extract.text import numbered, split_units
 
 HEADER = "项目,要点,牵头单位,配合单位\n"

@@ -52,6 +52,16 @@ def test_readings_used_by_the_alignment():
     assert iris.parse("nothing/we/mint") is None and iris.parse("http://example.org/plan/1/2000-2001") is None
 
 
+def test_readings_used_by_the_import_summary():
+    assert iris.below_plan(TASK) == "part/actions/section/4/point/3"
+    assert iris.below_plan(iris.PLACEHOLDER + SECTION) == "part/actions/section/4"
+    assert iris.below_plan(iris.assignment(TASK, "lead", 2)) == "part/actions/section/4/point/3/lead/2"
+    assert iris.slug(iris.PLACEHOLDER + iris.concept("flag", "unreviewed-body")) == "unreviewed-body"
+    for bad in (NANSHA, iris.org("440115", "区教育局")):
+        with pytest.raises(ValueError):
+            iris.below_plan(bad)
+
+
 def test_every_iri_of_the_graph_follows_a_pattern(kg_store, repo_settings):
     base = repo_settings.base
     ours = set()

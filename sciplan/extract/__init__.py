@@ -142,8 +142,7 @@ def plan_writer(spec: dict, cur: Curation, settings: Settings, table: Table | No
     curation = load_yaml(cur.dir / spec["curation"]) if spec.get("curation") else {}
     try:
         table = table or read_table(spec, cur, settings)
-        writer.parsed_plan = assemble(table, curation)
-        writer.parsed(writer.parsed_plan)
+        writer.parsed(assemble(table, curation))
     except ValueError as exc:
         raise CurationError(f"{cur.sources[spec['source']]['file']}: {exc}") from None
     return writer

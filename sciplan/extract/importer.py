@@ -6,12 +6,17 @@ The plan's metadata stays curated in data/curation/plans.yaml; the import adds i
    cannot be read stops here with a TableError (exit 2) naming file, sheet and row, and
    nothing is written;
 2. render data/ttl/plans/ID.ttl with the same reader path and writer as `sciplan extract`;
-3. write, each atomically (a temporary file renamed over the old one): the copy of FILE in
+3. write, atomically (sciplan.generated.write_atomically: every file staged beside its
+   target, then each renamed over it): the copy of FILE in
    data/sources/ID.<ext>, the import record data/curation/imports/ID.yaml (the copy's
    SHA-256, the sheets and --columns read, so `sciplan extract` reads it again the same
    way), the plan's Turtle and data/ttl/sources.ttl (its sp:SourceDocument);
 4. validate the plan with shapes/ (sciplan.validate.validate_files): exit 0 if it passes,
-   1 if it has violations, each reported with its task.
+   1 if it has violations, each reported with its task (like `sciplan validate`, that is
+   the command's answer, not an error: the plan stays imported).
+
+A wrong --plan or an import that would replace earlier work without --force is a
+UsageError (exit 2); both error classes are in sciplan/errors.py.
 
 Without --force an earlier import, or a plan file that holds more than plans.yaml alone
 gives (hand-written Turtle), is not replaced. --dry-run renders and validates in a scratch
@@ -21,7 +26,6 @@ copy of data/ttl and writes nothing.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import sys
 import tempfile
@@ -33,10 +37,13 @@ import yaml
 
 from .. import iris
 from ..config import Settings
-from . import IMPORTS, load_curation, plan_path, plan_text, plan_writer, readers, sources_text
+from ..errors import EXIT_FAIL, EXIT_OK, TableError, UsageError, file_errors
+from ..generated import write_atomically
+from . import IMPORTS, Curation, load_curation, plan_path, plan_text, plan_writer, readers, sources_text
+from .model import Excerpt, Section, Task
 from .readers.grid import ROLE_ZH, parse_columns
-from .table import Table, TableError
-from .writer import SP
+from .table import Table
+from .writer import SP, PlanWriter
 
 RECORD_HEADER = """\
 # Written by `sciplan import`: how data/ttl/plans/{plan}.ttl is read from its task table.
@@ -47,28 +54,8 @@ RECORD_HEADER = """\
 
 @dataclass
 class Outcome:
-    code: int  # 0 imported and valid, 1 imported with violations
+    code: int  # EXIT_OK imported and valid, EXIT_FAIL imported with violations
     summary: str
-
-
-def write_atomically(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary sibling first, then rename each over its target."""
-    staged: list[tuple[Path, str]] = []
-    try:
-        for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            staged.append((path, tmp))
-        for path, tmp in staged:
-            os.replace(tmp, path)
-    finally:
-        for _, tmp in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
 
 def run(settings: Settings, file: Path, plan: str, sheets: list[str] | None = None, columns: list[str] | None = None,
@@ -82,11 +69,11 @@ def import_table(settings: Settings, file: Path, plan: str, sheets: list[str] | 
                  columns: list[str] | None = None, dry_run: bool = False, force: bool = False) -> Outcome:
     cur = load_curation(settings)
     if plan not in cur.plans:
-        raise TableError("--plan", f"no plan {plan!r} in data/curation/plans.yaml; add its entry there first "
+        raise UsageError(f"--plan: no plan {plan!r} in data/curation/plans.yaml; add its entry there first "
                          "(id, jurisdiction, period, title, and what its sources state)")
     spec = cur.plans[plan]
     if spec.get("parser") and not spec.get("imported"):
-        raise TableError("--plan", f"{plan} is read from data/sources/{cur.sources[spec['source']]['file']} by the "
+        raise UsageError(f"--plan: {plan} is read from data/sources/{cur.sources[spec['source']]['file']} by the "
                          f"{spec['parser']!r} reader (its plans.yaml entry has `parser:`); remove `parser:` and "
                          "`source:` there to import a table for it instead")
     file = Path(file)
@@ -95,7 +82,8 @@ def import_table(settings: Settings, file: Path, plan: str, sheets: list[str] | 
         raise TableError(source, "no such file")
     fmt = readers.format_of(file, source)
     wanted = parse_columns(columns)
-    data = file.read_bytes()
+    with file_errors(file):
+        data = file.read_bytes()
     table = readers.read(data, fmt, source, sheets, wanted)
 
     target = plan_path(settings, plan)
@@ -103,11 +91,13 @@ def import_table(settings: Settings, file: Path, plan: str, sheets: list[str] | 
     earlier = cur.imports.get(plan)
     if not force:
         if earlier:
-            raise TableError("--plan", f"{plan} was imported before, from data/sources/{earlier['source']['file']} "
-                             f"({record_path.relative_to(cur.dir.parent.parent)}); --force replaces it")
-        if target.exists() and target.read_text(encoding="utf-8") != plan_text(spec, plan_writer(spec, cur, settings)):
-            raise TableError("--plan", f"{target} holds more than plans.yaml gives (a hand-written or earlier plan "
-                             "file); --force replaces it")
+            raise UsageError(f"--plan: {plan} was imported before, from data/sources/{earlier['source']['file']} "
+                             f"({rel(settings, record_path)}); --force replaces it")
+        with file_errors(target):
+            current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current is not None and current != plan_text(spec, plan_writer(spec, cur, settings)):
+            raise UsageError(f"--plan: {rel(settings, target)} holds more than plans.yaml gives (a hand-written or "
+                             "earlier plan file); --force replaces it")
 
     copy = f"{plan}{file.suffix.lower()}"
     record = {
@@ -134,21 +124,22 @@ def import_table(settings: Settings, file: Path, plan: str, sheets: list[str] | 
     if dry_run:
         with tempfile.TemporaryDirectory(prefix="sciplan-import-") as tmp:
             scratch = Path(tmp) / "ttl"
-            shutil.copytree(settings.data_dir, scratch)
-            for path, text in outputs.items():
-                if path.is_relative_to(settings.data_dir):
-                    (scratch / path.relative_to(settings.data_dir)).write_bytes(text)
+            with file_errors(settings.data_dir):
+                shutil.copytree(settings.data_dir, scratch)
+            write_atomically({scratch / path.relative_to(settings.data_dir): text for path, text in outputs.items()
+                              if path.is_relative_to(settings.data_dir)})
             result = validate(settings.with_(data_dir=scratch), plan)
         lines.append("dry run: nothing written (would write " + ", ".join(rel(settings, p) for p in outputs) + ")")
     else:
         write_atomically(outputs)
         if stale is not None and stale.exists():
-            stale.unlink()
+            with file_errors(stale):
+                stale.unlink()
             lines.append(f"removed {rel(settings, stale)} (the earlier import's copy)")
         lines.append("wrote " + ", ".join(rel(settings, p) for p in outputs))
         result = validate(settings, plan)
     lines += validation_lines(result, plan)
-    return Outcome(1 if result.failed() else 0, "\n".join(lines).rstrip() + "\n")
+    return Outcome(EXIT_FAIL if result.failed() else EXIT_OK, "\n".join(lines).rstrip() + "\n")
 
 
 def validate(settings: Settings, plan: str):
@@ -169,16 +160,18 @@ def validation_lines(result, plan: str) -> list[str]:
 
 
 def rel(settings: Settings, path: Path) -> str:
-    root = settings.data_dir.parent.parent
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    """A path as the summary names it: relative to the data root when it is inside."""
+    return str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path)
 
 
-def summary(settings: Settings, file: Path, plan: str, spec: dict, table: Table, writer, cur) -> list[str]:
+def summary(settings: Settings, file: Path, plan: str, spec: dict, table: Table, writer: PlanWriter,
+            cur: Curation) -> list[str]:
     """What the import read: columns, counts, new bodies (with where each was printed), flags."""
     parsed = writer.parsed_plan
+    assert parsed is not None  # plan_writer has read the table
     sections = [s for p in parsed.parts for s in p.sections]
     tasks = [t for s in sections for t in s.tasks]
-    holders = [*tasks, *sections]
+    holders: list[Task | Section] = [*tasks, *sections]
     leads = sum(len(h.lead.names) for h in holders if h.lead)
     coops = sum(len(h.cooperating.names) for h in holders if h.cooperating)
     bodies = {o for _, o in writer.g.subject_objects(SP.leadUnit)} | {o for _, o in writer.g.subject_objects(SP.cooperatingUnit)}
@@ -190,7 +183,7 @@ def summary(settings: Settings, file: Path, plan: str, spec: dict, table: Table,
     per_section = [s.title for s in sections if s.lead or s.cooperating]
     if per_section:
         lines.append(f"  units stated per section in {len(per_section)} section(s)")
-    rows = {}
+    rows: dict[str, Excerpt | None] = {}
     for p in parsed.parts:
         for s in p.sections:
             for t in s.tasks:
@@ -199,14 +192,14 @@ def summary(settings: Settings, file: Path, plan: str, spec: dict, table: Table,
         lines.append(f"  new bodies: {len(writer.new_bodies)}, flagged unreviewed-body (no body of {spec['jurisdiction']} "
                      "in data/curation/organizations.yaml has this name; declare each there, or record it as an alt or typo):")
         for name, places in writer.new_bodies.items():
-            path, _, role = places[0].partition(" (")
+            path, role = places[0]
             at = rows.get(path)
             more = f" and {len(places) - 1} more" if len(places) > 1 else ""
             hint = cur.bodies.names.elsewhere(spec["jurisdiction"], name)
-            lines.append(f"    {name}  — {path.removeprefix(writer.iri + '/')} ({role.rstrip(')')}"
+            lines.append(f"    {name}  — {iris.below_plan(path)} ({role}"
                          + (f", {at.where()}" if at else "") + f"{more}"
                          + (f"; a body of {', '.join(hint)} has this name" if hint else "") + ")")
-    flags = Counter(str(f).rsplit("/", 1)[-1] for f in writer.g.objects(None, SP.flag))
+    flags = Counter(iris.slug(str(f)) for f in writer.g.objects(None, SP.flag))
     if flags:
         lines.append("  flags in the plan's graph: " + ", ".join(f"{flag} {n}" for flag, n in sorted(flags.items())))
     missing = [t for s in sections if not (s.lead and s.lead.names) for t in s.tasks if not (t.lead and t.lead.names)]

@@ -67,7 +67,7 @@ class Task:
 
 @dataclass
 class Section:
-    number: int
+    number: int | None  # None: the table prints no number (the IRI then takes the title)
     title: str
     text: str | None = None
     paragraph: Excerpt | None = None
@@ -80,7 +80,7 @@ class Section:
 
 @dataclass
 class Part:
-    number: int
+    number: int | None  # None: a table without part rows is one part, unnumbered
     title: str
     kind: str  # actions | projects | key-tasks | major-projects
     sections: list[Section] = field(default_factory=list)

@@ -37,7 +37,7 @@ class BodyTask:
 def parse_body(lines: list[str], first: int, last: int) -> list[tuple[Heading, list[tuple[Heading, list[BodyTask]]]]]:
     """Parts → sections → tasks of the body text."""
     parts: list[tuple[Heading, list]] = []
-    section = None
+    section: tuple[Heading, list[BodyTask]] | None = None
     for block in blocks(lines, first, last):
         if block.kind == "part":
             title = block.lines[0]

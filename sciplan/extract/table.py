@@ -14,23 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import TableError
 from .model import Excerpt, ParsedPlan, Part, Section, Target, Task, Units
 from .text import split_units
 
 # The part kinds of the part-kind scheme (data/curation/schemes.yaml), by the words of a part heading.
 PART_KINDS = (("提升行动", "actions"), ("重点工程", "projects"), ("重大工程", "major-projects"),
               ("重点任务", "key-tasks"), ("主要任务", "key-tasks"))
-
-
-class TableError(Exception):
-    """The input table cannot be read or represented (exit code 2).
-
-    The message names the file and the place: `sheet '…', row N` for a workbook, `line N`
-    for text and CSV. Raised before anything is written."""
-
-    def __init__(self, source: str, message: str, at: Excerpt | None = None):
-        self.source, self.detail, self.at = source, message, at
-        super().__init__(f"{source}: {at.where()}: {message}" if at is not None else f"{source}: {message}")
 
 
 def part_kind(title: str) -> str | None:
@@ -96,6 +86,7 @@ def assemble(table: Table, curation: dict | None = None) -> ParsedPlan:
     task_rows: dict[tuple[str, object, int], Row] = {}
     for row in table.rows:
         if id(row.part) not in parts:
+            assert row.part.kind is not None  # every reader gives a part its kind (or refuses the part)
             if row.part.kind in part_kinds:
                 raise TableError(table.source, f"part {row.part.title!r} is the second part of kind {row.part.kind!r} "
                                  f"(the first is {part_kinds[row.part.kind].title!r})", row.part.at or row.position)
@@ -123,9 +114,9 @@ def assemble(table: Table, curation: dict | None = None) -> ParsedPlan:
         task_rows[task_key] = row
         task = Task(row.number, row.title, body_title=row.body_title, text=row.text, paragraph=row.paragraph,
                     row=row.position, targets=list(row.targets))
-        key = f"{part.kind}/{sec.number}/{row.number}"
-        task.lead = read_cell(row.lead, decisions.get((key, "lead")), task)
-        task.cooperating = read_cell(row.cooperating, decisions.get((key, "cooperating")), task)
+        cell_key = f"{part.kind}/{sec.number}/{row.number}"
+        task.lead = read_cell(row.lead, decisions.get((cell_key, "lead")), task)
+        task.cooperating = read_cell(row.cooperating, decisions.get((cell_key, "cooperating")), task)
         sec.tasks.append(task)
     unused = set(decisions) - {(f"{k[0]}/{k[1]}/{k[2]}", role) for k in task_rows for role in ("lead", "cooperating")}
     if unused:
@@ -149,6 +140,7 @@ def read_cell(cell: Units | str | None, decision: dict | None, task: Task | None
     missing = [n for n in decision["legible"] if n not in names]
     if missing:
         raise ValueError(f"curation for {decision['task']}: {missing} not in the cell {cell!r}")
+    assert task is not None  # decisions are keyed by task point: a section's cell has none
     for flag in decision.get("flags") or [decision["flag"]]:
         task.flags.append((flag, decision["note_en"], decision["note_zh"]))
     illegible = [n for n in names if n not in decision["legible"]]

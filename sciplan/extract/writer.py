@@ -185,8 +185,9 @@ class PlanWriter:
         self.plan = node(self.iri)
         self.statements = 0
         self.source = source_node(spec["source"], sources) if spec.get("source") else None
-        # Names of unit cells that resolve to no declared body: name → where each was printed.
-        self.new_bodies: dict[str, list[str]] = {}
+        # Names of unit cells that resolve to no declared body: name → where each was printed (holder path, role).
+        self.new_bodies: dict[str, list[tuple[str, str]]] = {}
+        self.parsed_plan: ParsedPlan | None = None  # the plan's table as read, once `parsed` has written it
 
     # -- helpers
     def flag(self, subject: URIRef, flag: str, note_en: str, note_zh: str | None = None) -> None:
@@ -351,6 +352,7 @@ class PlanWriter:
 
     # -- a parsed seed
     def parsed(self, parsed: ParsedPlan) -> None:
+        self.parsed_plan = parsed
         for p in parsed.parts:
             part_path = iris.part(self.iri, p.kind)
             part = node(part_path)
@@ -390,7 +392,8 @@ class PlanWriter:
         for i, target in enumerate(t.targets, 1):
             self.quantity(n, SP.hasTarget, iris.quantity(path, "target", i), SP.Target, vars(target))
 
-    def units(self, subject: URIRef, path: str, lead: Units, coop: Units | None, clause: Excerpt | None, task=None) -> None:
+    def units(self, subject: URIRef, path: str, lead: Units | None, coop: Units | None, clause: Excerpt | None,
+              task=None) -> None:
         g = self.g
         if clause is not None:
             g.add((subject, SP.sourceText, Literal(clause.raw)))
@@ -402,7 +405,7 @@ class PlanWriter:
             g.add((subject, text_prop, Literal(units.raw)))
             seen: dict[URIRef, str] = {}
             for pos, name in enumerate(units.names, 1):
-                body, corrected = self.unit_body(name, f"{path} ({role})")
+                body, corrected = self.unit_body(name, path, role)
                 g.add((subject, prop, body))
                 a = node(iris.assignment(path, role, pos))
                 g.add((subject, SP.assignment, a))
@@ -419,8 +422,7 @@ class PlanWriter:
                               f"{'牵头' if role == 'lead' else '配合'}单位中“{name}”重复列出两次，数据照原文保留。")
                 seen[body] = name
 
-
-    def unit_body(self, name: str, where: str) -> tuple[URIRef, str | None]:
+    def unit_body(self, name: str, holder: str, role: str) -> tuple[URIRef, str | None]:
         """The body a printed name resolves to; a name no declared body has becomes a new, flagged body."""
         found = self.bodies.names.resolve(self.jur, name)
         body = node(found.path)
@@ -435,7 +437,7 @@ class PlanWriter:
                 if self.source is not None:
                     g.add((body, PROV.wasDerivedFrom, self.source))
                 self.flag(body, "unreviewed-body", NEW_BODY_NOTE_EN, NEW_BODY_NOTE_ZH)
-            self.new_bodies.setdefault(name, []).append(where)
+            self.new_bodies.setdefault(name, []).append((holder, role))
         return body, found.corrected
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..table import Table, TableError
+from ...errors import TableError
+from ..table import Table
 from . import csvfile, textfile, workbook
 from .grid import read_grid
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 
+from ...errors import TableError
 from ..model import Excerpt
-from ..table import TableError
 from .grid import GridRow
 
 

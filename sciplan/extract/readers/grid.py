@@ -26,8 +26,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ...errors import TableError
 from ..model import Excerpt
-from ..table import Heading, Row, Table, TableError, part_kind
+from ..table import Heading, Row, Table, part_kind
 from ..text import PART_HEAD, numbered, one_line, squeeze, without_stop
 
 # Header words of each column role. `--columns ROLE=HEADER` adds others; `ignore` reads a column as not part of the table.
@@ -220,6 +221,7 @@ class GridReader:
 
     def data_row(self, row: GridRow) -> None:
         h = self.header
+        assert h is not None  # read_sheet reads data rows only below a header
         task = row.cell(h.cols.get("task"))
         section_cell = row.cell(h.cols.get("section"))
         lead, coop = row.cell(h.cols.get("lead")), row.cell(h.cols.get("cooperating"))
@@ -264,6 +266,7 @@ class GridReader:
 
     def the_default_part(self) -> Heading:
         if self.default_part is None:
+            assert self.header is not None  # asked for by a data row, below the header
             title = self.header.printed.get("section") or self.header.printed["task"]
             self.default_part = Heading(None, title, kind="key-tasks", at=self.header.at)
         return self.default_part
@@ -305,7 +308,7 @@ class GridReader:
                 sec.heading.cooperating = sec.heading.cooperating or sec.rows[0].cooperating
                 sec.heading.units_at = sec.heading.units_at or coop_once
             serials = [p.serial for p in sec.rows]
-            restarts = serials[0] == "1" and all(s.isdigit() for s in serials)
+            restarts = serials[0] == "1" and all(s.isdecimal() for s in serials)
             for place, p in enumerate(sec.rows, 1):
                 printed_number, rest = numbered(one_line(p.task))
                 text = one_line(rest)

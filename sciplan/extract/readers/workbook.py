@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from ...errors import TableError
 from ..model import Excerpt
-from ..table import Table, TableError
+from ..table import Table
 from .grid import GridRow, has_header, read_grid
 
 
