@@ -37,7 +37,7 @@ WHERE {
   ?partNode dcterms:title ?part ; eli:is_part_of ?plan .
   ?plan dcterms:title ?plan_title ; sp:level/skos:prefLabel ?level ; sp:periodStart ?plan_start ;
         eli:jurisdiction/skos:prefLabel ?jurisdiction .
-  FILTER(lang(?level) = "en")
+  FILTER(lang(?level) = "en" && lang(?jurisdiction) = "zh")
   OPTIONAL { ?plan eli:id_local ?plan_number }
 }
 ORDER BY ?plan_start ?jurisdiction ?partNode ?section_number ?task_number

@@ -8,6 +8,7 @@
     plan/…/target/{i}, plan/…/baseline/{i}, …/point/{n}/target/{i}   numeric targets and baselines
     plan/…/statement/{i}                                    a sourced statement about the plan
     org/{jurisdiction}/{name as written}                    a body of a jurisdiction
+    org/…/statement/{i}                                     a sourced statement about the body (its official English name)
     place/{GB/T 2260 code | cn}                             a jurisdiction
     scheme/{scheme}, scheme/{scheme}/{concept}              concept schemes and their concepts
     source/{id}                                             a source text kept in data/sources/
@@ -21,6 +22,8 @@
 The functions named after a pattern mint it; `parse` reads any of them back
 (kind and fields), and `plan_of`, `below_plan`, `slug` and `short` are the readings
 the code needs. Everything that writes or reads IRIs (extract, synth, align) uses these.
+DOCUMENTED is the table of the patterns with an example each, as the reference
+documentation (/def/) and the README show them.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ _PATTERNS = [
     ("target", re.compile(_PLAN + r"(?P<holder>/part/[^/]+/section/[^/]+/point/[^/]+)?"
                                   r"/(?P<kind>target|baseline|statement)/(?P<number>\d+)")),
     ("plan", re.compile(_PLAN)),
+    ("statement", re.compile(r"org/(?P<jurisdiction>[^/]+)/(?P<name>[^/]+)/statement/(?P<number>\d+)")),
     ("org", re.compile(r"org/(?P<jurisdiction>[^/]+)/(?P<name>[^/]+)")),
     ("place", re.compile(r"place/(?P<jurisdiction>[^/]+)")),
     ("concept", re.compile(r"scheme/(?P<scheme>[^/]+)(?:/(?P<slug>[^/]+))?")),
@@ -204,3 +208,46 @@ def short(path: str) -> str:
     f = parsed.fields
     keys = [f["jurisdiction"], f"{f['start']}-{f['end']}", f.get("part"), f.get("section"), f.get("point")]
     return "/".join(k for k in keys if k is not None)
+
+
+# ---------------------------------------------------------------- the documented table
+
+@dataclass(frozen=True)
+class Documented:
+    """One IRI pattern as the documentation shows it: the pattern, an example of the shipped graph, what it names."""
+    pattern: str
+    example: str
+    en: str
+    zh: str
+
+
+_NANSHA = plan("440115", 2022, 2025)
+_TASK = task(section(part(_NANSHA, "actions"), 4, ""), 3, "")
+DOCUMENTED = [
+    Documented("plan/{jurisdiction}/{start}-{end}", _NANSHA, "a plan (南沙's 2022–2025 plan); {jurisdiction} is the GB/T 2260 code, cn for the national level",
+               "规划（南沙区 2022—2025 年方案）；{jurisdiction} 为 GB/T 2260 代码，国家级为 cn"),
+    Documented("…/part/{kind}", part(_NANSHA, "actions"), "a part; {kind} is its concept of scheme/part-kind (actions, projects, major-projects, key-tasks)",
+               "部分；{kind} 为其部分类型（actions、projects、major-projects、key-tasks）"),
+    Documented("…/section/{number | title}", section(part(_NANSHA, "actions"), 4, ""),
+               "a section (行动/工程): its printed number, or its title when the source prints none",
+               "行动/工程：原文序号；原文无序号时为标题"),
+    Documented("…/point/{number | title}", _TASK, "a task point (要点): 南沙 (四)3 实施银龄科普行动", "要点：南沙（四）3 实施银龄科普行动"),
+    Documented("…/point/{n}/lead/{i}, …/cooperating/{i}", assignment(_TASK, "lead", 1),
+               "the i-th printed name of a lead or cooperating cell (an sp:UnitAssignment)", "牵头/配合单位栏中第 i 个名称（sp:UnitAssignment）"),
+    Documented("plan/…/target/{i}, plan/…/baseline/{i}", quantity(plan("cn", 2021, 2035), "baseline", 1),
+               "a numeric target or baseline of a plan (or of a task point: …/point/{n}/target/{i})", "规划（或要点）的数值目标或基线值"),
+    Documented("plan/…/statement/{i}, org/…/statement/{i}", statement(plan("cn", 2021, 2035), 1),
+               "an sp:SourcedStatement: a fact read in a secondary source, with its address", "sp:SourcedStatement：读自二手来源的事实，附网址"),
+    Documented("org/{jurisdiction}/{name as written}", org("440115", "区科协"), "a body of a jurisdiction, named as the plan writes it",
+               "某一辖区的单位，名称照规划原文"),
+    Documented("place/{code | cn}", place("440115"), "a jurisdiction", "行政区划"),
+    Documented("scheme/{scheme}, scheme/{scheme}/{concept}", concept("flag", "garbled"), "a concept scheme and its concepts (notation = last segment)",
+               "概念方案及其概念（代码即最后一段）"),
+    Documented("def/{Term}", term("TaskPoint"), "a term of the ontology; def/ is the ontology and its documentation", "本体术语；def/ 即本体及其文档"),
+    Documented("source/{id}", source("seed-nansha"), "a source text kept in data/sources/", "data/sources/ 中保存的来源文本"),
+    Documented("graph/{file}", graph("plans/nansha-2022-2025"), "the named graph of a data file (below data/ttl/, or ontology/…)",
+               "数据文件的命名图（data/ttl/ 下的路径，或 ontology/…）"),
+    Documented("alignment/proposal/{a}~{b}, alignment/derivation/{a}~{b}", proposal("440115/2022-2025/actions/4/3~440114/2022-2025/actions/4/3"),
+               "an alignment proposal between two task points; a curated derivation link ({a}, {b}: short keys)",
+               "两个要点之间的候选对应；人工判定的派生关联（{a}、{b} 为简短键）"),
+]

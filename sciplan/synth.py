@@ -216,7 +216,7 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
         on_task = [f" ; sp:{prop} " + ", ".join(f"<{iris.org(place.key, n)}>" for (place, _), n in zip(bodies, names)),
                    f" ; sp:{prop}sText {quote('、'.join(names))}",
                    " ; sp:assignment " + ", ".join(f"<{iris.assignment(t_iri, role, i)}>" for i in range(1, len(names) + 1))]
-        records = [f"<{iris.assignment(t_iri, role, i)}> a sp:UnitAssignment ; sp:nameAsWritten {quote(n)} ; sp:position {i} ;"
+        records = [f"<{iris.assignment(t_iri, role, i)}> a sp:UnitAssignment ; sp:nameAsWritten {quote(n)}@zh ; sp:position {i} ;"
                    f" sp:role <{iris.concept('role', role)}> ; sp:unit <{iris.org(place.key, n)}> .\n"
                    for i, ((place, _), n) in enumerate(zip(bodies, names), 1)]
         return on_task, records

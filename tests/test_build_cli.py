@@ -189,7 +189,7 @@ def test_extract_makes_an_undeclared_unit_a_flagged_body_and_check_reports_the_c
 
     shutil.copytree(ROOT / "data", tmp_path / "data")
     orgs = tmp_path / "data" / "curation" / "organizations.yaml"
-    orgs.write_text(orgs.read_text(encoding="utf-8").replace("    区水务局: {functions: [water]}\n", "", 1), encoding="utf-8")
+    orgs.write_text(orgs.read_text(encoding="utf-8").replace('    区水务局: {functions: [water], en: "District Water Affairs Bureau"}\n', "", 1), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data" / "ttl", sources_dir=tmp_path / "data" / "sources")
     plan = settings.data_dir / "plans" / "nansha-2022-2025.ttl"
     assert write_all(settings, check=True) == [settings.data_dir / "organizations.ttl", plan]

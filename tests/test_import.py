@@ -101,7 +101,7 @@ def division_of_work(store, plan: str) -> tuple[list, list]:
         BIND (STRAFTER(STR(?k), "/part-kind/") AS ?kind) }} ORDER BY ?task""")
     units = select(store, f"""SELECT ?holder ?role ?pos ?written ?body ?label WHERE {{
         <{BASE}{plan}> eli:has_part+ ?holder . ?holder sp:assignment ?a .
-        ?a sp:role ?r ; sp:position ?pos ; sp:nameAsWritten ?written ; sp:unit ?body . ?body skos:prefLabel ?label .
+        ?a sp:role ?r ; sp:position ?pos ; sp:nameAsWritten ?written ; sp:unit ?body . ?body skos:prefLabel ?label FILTER(LANG(?label) = "zh")
         BIND (STRAFTER(STR(?r), "/role/") AS ?role) }} ORDER BY ?holder ?role ?pos""")
     return tasks, units
 

@@ -36,7 +36,7 @@ def test_task_and_section_counts(kg_store, plan, tasks, sections):
 
 
 def units_of(store, holder: str, prop: str) -> set[str]:
-    return {r[0] for r in select(store, f"SELECT ?n WHERE {{ <{holder}> sp:{prop}/skos:prefLabel ?n }}")}
+    return {r[0] for r in select(store, f"SELECT ?n WHERE {{ <{holder}> sp:{prop}/skos:prefLabel ?n FILTER(LANG(?n) = 'zh') }}")}
 
 
 @pytest.mark.parametrize("task, lead, cooperating", [
@@ -78,7 +78,7 @@ def test_same_name_in_two_districts_is_two_bodies(kg_store):
 
 def test_branch_offices_are_sub_organizations_of_the_city_body(kg_store):
     got = select(kg_store, """SELECT ?parent ?place WHERE {
-        ?b skos:prefLabel "市生态环境局南沙分局"@zh ; org:subOrganizationOf/skos:prefLabel ?parent ; sp:jurisdiction/sp:gbCode ?place }""")
+        ?b skos:prefLabel "市生态环境局南沙分局"@zh ; org:subOrganizationOf/skos:prefLabel ?parent ; sp:jurisdiction/sp:gbCode ?place FILTER(LANG(?parent) = "zh") }""")
     assert got == [["市生态环境局", "440115"]]
     assert ask(kg_store, """ASK { ?city skos:prefLabel "市生态环境局"@zh ; sp:jurisdiction/sp:gbCode "440100" }""")
 
@@ -86,7 +86,7 @@ def test_branch_offices_are_sub_organizations_of_the_city_body(kg_store):
 def test_function_scheme_compares_education_leads_across_plans(kg_store):
     got = select(kg_store, f"""SELECT DISTINCT ?plan ?name WHERE {{
         ?plan a sp:Plan ; (eli:has_part)+ ?x . ?x sp:leadUnit ?b .
-        ?b org:classification <{BASE}scheme/function/education> ; skos:prefLabel ?name }} ORDER BY ?plan""")
+        ?b org:classification <{BASE}scheme/function/education> ; skos:prefLabel ?name FILTER(LANG(?name) = "zh") }} ORDER BY ?plan""")
     assert got == [[HUADU, "区教育局"], [NANSHA, "区教育局"], [JIANGMEN, "市教育局"]]
 
 
@@ -94,7 +94,7 @@ def test_nansha_metadata_as_printed(kg_store):
     got = select(kg_store, f"""SELECT ?number ?normal ?signed ?issued ?by ?office ?start ?end WHERE {{
         <{NANSHA}> eli:id_local ?number ; sp:documentNumberNormalized ?normal ; eli:date_document ?signed ;
             sp:dateIssued ?issued ; eli:passed_by/skos:prefLabel ?by ; sp:issuedBy/skos:prefLabel ?office ;
-            sp:periodStart ?start ; sp:periodEnd ?end }}""")
+            sp:periodStart ?start ; sp:periodEnd ?end FILTER(LANG(?by) = "zh" && LANG(?office) = "zh") }}""")
     assert got == [["穗南府[2022]7号", "穗南府〔2022〕7号", "2022-12-09", "2022-12-12",
                     "广州市南沙区人民政府", "广州市南沙区人民政府办公室", "2022", "2025"]]
 
@@ -112,7 +112,7 @@ def test_huadu_has_no_number_date_or_issuer(kg_store):
 def test_jiangmen_metadata(kg_store):
     got = select(kg_store, f"""SELECT ?number ?date ?by ?basis WHERE {{
         <{JIANGMEN}> eli:id_local ?number ; eli:date_document ?date ; eli:passed_by/skos:prefLabel ?by ;
-                     eli:based_on/eli:id_local ?basis }}""")
+                     eli:based_on/eli:id_local ?basis FILTER(LANG(?by) = "zh") }}""")
     assert got == [["江府办〔2017〕9号", "2017-03-02", "江门市人民政府办公室", "粤府办〔2016〕64号"]]
 
 
@@ -196,13 +196,13 @@ def test_listing_garbled_records_finds_every_damaged_cell_with_a_note_on_what_it
 
 def test_duplicate_unit_is_kept_as_two_listings(kg_store):
     got = select(kg_store, f"""SELECT ?pos WHERE {{ <{NANSHA}/part/projects/section/5/point/2> sp:assignment ?a .
-        ?a sp:nameAsWritten "投资促进局" ; sp:position ?pos }} ORDER BY ?pos""")
+        ?a sp:nameAsWritten "投资促进局"@zh ; sp:position ?pos }} ORDER BY ?pos""")
     assert got == [["4"], ["5"]]
 
 
 def test_typo_stays_as_written_beside_the_normalized_body(kg_store):
     got = select(kg_store, f"""SELECT ?written ?body WHERE {{ <{HUADU}/part/projects/section/2/point/1> sp:assignment ?a .
-        ?a sp:nameAsWritten ?written ; sp:unit/skos:prefLabel ?body FILTER(STR(?written) != STR(?body)) }}""")
+        ?a sp:nameAsWritten ?written ; sp:unit/skos:prefLabel ?body FILTER(STR(?written) != STR(?body) && LANG(?body) = "zh") }}""")
     assert got == [["区科技工业商务信息化局区", "区科技工业商务信息化局"]]
 
 
@@ -220,7 +220,8 @@ def test_jiangmen_targets(kg_store):
 
 def test_literacy_rate_baselines_and_targets(kg_store):
     got = select(kg_store, f"""SELECT DISTINCT ?plan ?kind ?value ?year WHERE {{
-        ?plan ?link ?q . ?q sp:indicator <{BASE}scheme/indicator/literacy-rate> ; sp:value ?value ; sp:targetYear ?year ; dcterms:source|prov:wasDerivedFrom ?src .
+        ?plan ?link ?q . ?q sp:indicator <{BASE}scheme/indicator/literacy-rate> ; sp:value ?value ;
+            sp:targetYear|sp:measurementYear ?year ; dcterms:source|prov:wasDerivedFrom ?src .
         BIND(IF(?link = sp:hasTarget, "target", "baseline") AS ?kind) }} ORDER BY ?plan ?year""")
     national = [r[1:] for r in got if r[0] == BASE + "plan/cn/2021-2035"]
     assert national == [["baseline", "10.56", "2020"], ["target", "15", "2025"], ["target", "25", "2035"]]

@@ -163,7 +163,7 @@ def test_a_body_cannot_lead_and_cooperate_on_one_task(validate_kg):
     g.add((task, kg.SP.cooperatingUnit, body))
     g.add((task, kg.SP.assignment, a))
     for p, o in ((RDF.type, kg.SP.UnitAssignment), (kg.SP.unit, body), (kg.SP.role, kg.node("scheme/role/cooperating")),
-                 (kg.SP.position, Literal(1)), (kg.SP.nameAsWritten, Literal("区教育局"))):
+                 (kg.SP.position, Literal(1)), (kg.SP.nameAsWritten, Literal("区教育局", lang="zh"))):
         g.add((a, p, o))
     v = kg.validate({HUADU: g}, plan="huadu-2022-2025")
     assert [f.rule.id for f in v.failing()] == ["LeadAndCooperatingShape"]
@@ -176,7 +176,7 @@ def test_a_unit_listed_twice_is_a_warning(validate_kg):
     assert [f.focus for f in shipped] == [str(kg.node(f"{NANSHA_PLAN}/part/projects/section/5/point/2"))]
     g = kg.graph(NANSHA)
     task = kg.node(f"{NANSHA_PLAN}/part/projects/section/5/point/2")
-    second = next(a for a in g.objects(task, kg.SP.assignment) if (a, kg.SP.nameAsWritten, Literal("投资促进局")) in g
+    second = next(a for a in g.objects(task, kg.SP.assignment) if (a, kg.SP.nameAsWritten, Literal("投资促进局", lang="zh")) in g
                   and (a, kg.SP.position, Literal(5)) in g)
     g.remove((task, kg.SP.assignment, second))
     g.remove((second, None, None))

@@ -66,6 +66,7 @@ class Curation:
     bodies: Bodies
     schemes: dict
     jurisdictions: dict
+    translations: dict = field(default_factory=dict)  # translations.yaml: English labels of parts and sections
     imports: dict[str, dict] = field(default_factory=dict)
     staged: dict[str, bytes] = field(default_factory=dict)  # source files about to be copied in (import)
 
@@ -98,6 +99,7 @@ def load_curation(settings: Settings) -> Curation:
         bodies=Bodies(load_yaml(cur / "organizations.yaml"), {k: (v or {}).get("parent") for k, v in places.items()}),
         schemes=load_yaml(cur / "schemes.yaml"),
         jurisdictions=places,
+        translations=load_yaml(cur / "translations.yaml") if (cur / "translations.yaml").exists() else {},
     )
     for path in sorted((cur / IMPORTS).glob("*.yaml")):
         record = load_yaml(path)
@@ -134,7 +136,7 @@ def read_table(spec: dict, cur: Curation, settings: Settings) -> Table:
 
 def plan_writer(spec: dict, cur: Curation, settings: Settings, table: Table | None = None) -> PlanWriter:
     """A plan's graph: metadata from plans.yaml, then its table (or, without one, its known parts)."""
-    writer = PlanWriter(spec, cur.plans, cur.sources, cur.bodies)
+    writer = PlanWriter(spec, cur.plans, cur.sources, cur.bodies, cur.translations)
     writer.metadata()
     if not spec.get("parser"):
         writer.known_parts()
@@ -170,7 +172,7 @@ def render_all(settings: Settings) -> dict[Path, str]:
                                                      HEADER.format(what="Concept schemes: levels, part kinds, roles, flags, comparators, indicators, functions.")),
         settings.data_dir / "jurisdictions.ttl": serialize(jurisdictions_graph(cur.jurisdictions),
                                                            HEADER.format(what="Jurisdictions (GB/T 2260) with their parent divisions and verified Wikidata links.")),
-        settings.data_dir / "organizations.ttl": serialize(cur.bodies.graph(),
+        settings.data_dir / "organizations.ttl": serialize(cur.bodies.graph(cur.sources),
                                                            HEADER.format(what="Bodies named by the plans, one node per real body per jurisdiction.")),
         settings.data_dir / "sources.ttl": sources_text(cur, settings),
     }
