@@ -10,6 +10,7 @@ store link (sciplan/store.py) switches them with the data — and the web proces
         tasks.csv           the task table                     ┘
         void.nt             the VoID/DCAT description (describe.describe), N-Triples
         graphs/<n>.ttl      each named graph as Turtle (what <graph IRI>?format=turtle answers)
+        def/index.html      the vocabulary reference that /def/ shows (sciplan/reference.py)
 
 `Published` is the reader's side, with two implementations of one interface: `OnDisk` reads a
 build's files; `Computed` computes the same things from a store when there is no build directory
@@ -27,7 +28,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from . import describe, export, vocab
+from . import describe, export, reference, vocab
 from .config import Settings
 from .errors import file_errors
 
@@ -151,6 +152,7 @@ def write(directory: Path, computed: Computed,
         if progress:
             progress(VOID_FILE)
         (directory / VOID_FILE).write_bytes(ox.serialize(computed.void(), format=ox.RdfFormat.N_TRIPLES) or b"")
+        reference.write(directory / reference.DIRECTORY, computed.store, computed.settings)  # the /def/ page
         manifest = {"base": computed.settings.base, "built": computed.built,
                     "graph_sizes": computed.graph_sizes(), "downloads": downloads, "graphs": graphs}
         (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
