@@ -168,8 +168,8 @@ def render_all(settings: Settings) -> dict[Path, str]:
     """Every generated file and its Turtle text."""
     cur = load_curation(settings)
     out = {
-        settings.data_dir / "schemes.ttl": serialize(schemes_graph(cur.schemes),
-                                                     HEADER.format(what="Concept schemes: levels, part kinds, roles, flags, comparators, indicators, functions.")),
+        settings.data_dir / "schemes.ttl": serialize(schemes_graph(cur.schemes), HEADER.format(
+            what="Concept schemes: levels, part kinds, roles, flags, comparators, indicators, translation, functions.")),
         settings.data_dir / "jurisdictions.ttl": serialize(jurisdictions_graph(cur.jurisdictions),
                                                            HEADER.format(what="Jurisdictions (GB/T 2260) with their parent divisions and verified Wikidata links.")),
         settings.data_dir / "organizations.ttl": serialize(cur.bodies.graph(cur.sources),
