@@ -62,7 +62,8 @@ def run_build(args, settings) -> int:
             print(f"[{n}/{total}] {path}", file=sys.stderr)
 
     report = build(settings, progress=progress, published=not args.no_publish)
-    print(f"built {report.store} : {len(report.files)} graphs, {report.triples} triples in {report.seconds:.2f}s")
+    print(f"built {report.store} : {len(report.files)} graphs, {report.triples} triples (+{report.derived} derived) "
+          f"in {report.seconds:.2f}s")
     return EXIT_OK
 
 

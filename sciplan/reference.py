@@ -64,6 +64,8 @@ GROUPS = [
       "sourceRowNumber", "paragraphLine", "sha256", "flag", "flagNote"]),
     ("alignment", "跨规划：派生与对应", "Across plans: derivation and alignment",
      ["AlignmentProposal", "CuratedLink", "matchMethod", "score", "titleCharScore", "titleWordScore", "textScore", "decision", "reason"]),
+    ("derived", "派生捷径（派生图）", "Derived shortcuts (the derived graph, <base>graph/derived)",
+     ["inPlan", "jurisdictionCode", "effectiveLeadUnit", "derivesFrom"]),
 ]
 OTHER = ("other", "其他术语（含派生捷径）", "Other terms (derived shortcuts and terms added since)")
 

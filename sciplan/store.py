@@ -1,7 +1,8 @@
 """The on-disk pyoxigraph store: atomic builds and read access.
 
 A build loads the ontology and every Turtle file of data/ttl into a fresh
-store directory, one named graph per file, publishes the downloads, graph
+store directory, one named graph per file, adds the derived graph of shortcuts
+computed from them (sciplan/derived.py, <base>graph/derived), publishes the downloads, graph
 sizes and VoID description beside it (sciplan/publish.py), and only then
 points the store path (a symbolic link) at it. A failed build leaves the
 previous store untouched, so the server and other readers never see half a
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from . import iris, publish
+from . import derived, iris, publish
 from .config import Settings
 from .errors import BuildError, InputError, StoreNotFound
 
@@ -42,6 +43,7 @@ class BuildReport:
     store: Path
     files: list[LoadedFile] = field(default_factory=list)
     seconds: float = 0.0
+    derived: int = 0          # triples of the derived graph (not counted in `triples`, the sources')
 
     @property
     def triples(self) -> int:
@@ -129,6 +131,12 @@ def _build_locked(settings: Settings, files: list[Path], link: Path, progress, p
         # One bulk load for all files: it writes sorted files directly, far faster than a load per file.
         store.bulk_extend(quads())
         store.flush()
+        # The derived graph is computed over the loaded sources and bulk-loaded before the switch.
+        shortcuts = list(derived.quads(store, settings.base))
+        report.derived = len(shortcuts)
+        store.bulk_extend(shortcuts)
+        del shortcuts
+        store.flush()
         if published:
             publish.write(fresh / publish.DIRECTORY, publish.Computed(store, settings, built))
     except BaseException as exc:
@@ -145,6 +153,7 @@ def _build_locked(settings: Settings, files: list[Path], link: Path, progress, p
         "built": built,
         "seconds": round(report.seconds, 3),
         "graphs": {f.graph: {"file": str(f.path), "triples": f.triples} for f in report.files},
+        "derived": {"graph": derived.graph_iri(settings.base), "triples": report.derived},
     }
     (fresh / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
     _switch(link, fresh)

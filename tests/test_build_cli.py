@@ -45,7 +45,8 @@ def test_build_loads_one_named_graph_per_file(data_copy):
     graphs = {g.value for g in open_store(data_copy.store).named_graphs()}
     assert "https://w3id.org/sciplan/graph/plans/nansha-2022-2025" in graphs
     assert "https://w3id.org/sciplan/graph/ontology/sciplan" in graphs
-    assert len(graphs) == len(files)
+    assert len(graphs) == len(files) + 1  # and the derived graph (sciplan/derived.py)
+    assert "https://w3id.org/sciplan/graph/derived" in graphs
     assert build_info(data_copy.store)["base"] == "https://w3id.org/sciplan/"
 
 

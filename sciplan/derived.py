@@ -1,0 +1,111 @@
+"""The derived graph: shortcuts made at build time from the loaded sources, in <base>graph/derived.
+
+The curated model is faithful to the documents: a task point is part of a section, which is part of
+a part, which is part of a plan (eli:is_part_of), and a plan's jurisdiction carries the GB/T 2260
+code. A question about a task's plan, place or level walks three or four steps, and at national
+size each step is a join over millions of triples. The derived graph stores the answers once:
+
+    sp:inPlan              part, section, task point, unit assignment, target, baseline → its plan
+    sp:jurisdictionCode    plan → the sp:gbCode of its eli:jurisdiction (the national plan has none)
+    sp:effectiveLeadUnit   task point → its lead units, or its section's where the plan states the
+                           division of work per section (江门 2016–2020)
+    sp:derivesFrom         the transitive closure of eli:based_on (plans, sections, task points)
+
+Every triple follows from triples of data/ttl by the rules above, so the graph is never edited by
+hand and never read back into the sources; `sciplan build` computes it over the freshly loaded
+store (one pass over a few predicates, in Python) and adds it before the store is switched in, so readers see it together
+with the data it was made from. It holds no sp:Plan, so validation of one plan treats it like the
+other non-plan graphs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+
+from . import iris, vocab
+
+GRAPH = "derived"  # the graph's path: <base>graph/derived
+
+# What points from a record to the record that holds it: child → parent (is_part_of), parent → child.
+_UP = (vocab.ELI + "is_part_of",)
+_DOWN = (vocab.ELI + "has_part", "assignment", "hasTarget", "hasBaseline")
+
+
+def graph_iri(base: str) -> str:
+    return base + iris.graph(GRAPH)
+
+
+def quads(store: ox.Store, base: str) -> Iterator[ox.Quad]:
+    """The derived graph's quads, computed from every other graph of `store`."""
+    sp = vocab.sp(base)
+    target = ox.NamedNode(graph_iri(base))
+
+    def objects(prop: str) -> Iterator[tuple]:
+        for q in store.quads_for_pattern(None, ox.NamedNode(prop), None, None):
+            if q.graph_name != target:
+                yield q.subject, q.object
+
+    def full(name: str) -> str:
+        return name if "://" in name else sp + name
+
+    parent: dict = {}
+    for prop in _UP:
+        for child, up in objects(prop):
+            parent.setdefault(child, up)
+    for prop in _DOWN:
+        for up, child in objects(full(prop)):
+            parent.setdefault(child, up)
+    plans = {q.subject for q in store.quads_for_pattern(None, ox.NamedNode(vocab.RDF_TYPE), ox.NamedNode(sp + "Plan"), None)}
+
+    # sp:inPlan: walk up from each record to the first plan, remembering every answer on the way.
+    in_plan: dict = {}
+    in_plan_p = ox.NamedNode(sp + "inPlan")
+    for node in parent:
+        path: list = []
+        current = node
+        while current not in plans and current not in in_plan and current in parent and len(path) < 16:
+            path.append(current)
+            current = parent[current]
+        found = current if current in plans else in_plan.get(current)
+        for step in path:
+            in_plan[step] = found
+    for node, plan in in_plan.items():
+        if plan is not None and node not in plans:
+            yield ox.Quad(node, in_plan_p, plan, target)
+
+    # sp:jurisdictionCode
+    codes = dict(objects(sp + "gbCode"))
+    code_p = ox.NamedNode(sp + "jurisdictionCode")
+    for plan, place in objects(vocab.ELI + "jurisdiction"):
+        if plan in plans and place in codes:
+            yield ox.Quad(plan, code_p, codes[place], target)
+
+    # sp:effectiveLeadUnit: a task point's own lead units, or else its section's.
+    leads: dict = defaultdict(set)
+    for holder, unit in objects(sp + "leadUnit"):
+        leads[holder].add(unit)
+    lead_p = ox.NamedNode(sp + "effectiveLeadUnit")
+    for task in (q.subject for q in store.quads_for_pattern(None, ox.NamedNode(vocab.RDF_TYPE), ox.NamedNode(sp + "TaskPoint"), None)):
+        for unit in sorted(leads.get(task) or leads.get(parent.get(task), ()), key=str):
+            yield ox.Quad(task, lead_p, unit, target)
+
+    # sp:derivesFrom: the closure of eli:based_on, a walk from each node (chains are a few levels deep;
+    # a cycle in bad data ends where it closes, each member deriving from the others).
+    based: dict = defaultdict(set)
+    for lower, upper in objects(vocab.ELI + "based_on"):
+        based[lower].add(upper)
+    derives_p = ox.NamedNode(sp + "derivesFrom")
+    for node in list(based):
+        seen: set = set()
+        todo = list(based[node])
+        while todo:
+            upper = todo.pop()
+            if upper not in seen:
+                seen.add(upper)
+                todo.extend(based.get(upper, ()))
+        seen.discard(node)
+        for upper in sorted(seen, key=str):
+            yield ox.Quad(node, derives_p, upper, target)
