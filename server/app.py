@@ -7,14 +7,13 @@ import sys
 from time import perf_counter
 
 from flask import Flask, Response, g, render_template, request
-from flask_cors import CORS
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sciplan.config import Settings
 from sciplan.errors import RemoteError
 
-from . import linked_data, negotiation, pages, reference, sparql
+from . import headers, linked_data, negotiation, pages, reference, sparql
 from .errors import QueryFailed, status_for
 from .state import State, current
 
@@ -35,7 +34,7 @@ def create_app(settings: Settings, store=None) -> Flask:
     app.extensions["sciplan"] = State.open(settings, store)
     if options.proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
-    CORS(app, expose_headers=["X-SPARQL-MaxRows"])
+    app.after_request(headers.secure)
     for blueprint in (sparql.bp, pages.bp, reference.bp, linked_data.bp):  # linked data last: it takes every other path
         app.register_blueprint(blueprint)
     _install_access_log(app)
@@ -53,9 +52,13 @@ def _install_access_log(app: Flask) -> None:
     @app.before_request
     def start():
         g.started = perf_counter()
+        if request.method == "OPTIONS":
+            return headers.preflight()
         limit = current().options.max_request_bytes
         if len(request.query_string) > limit:
             raise RequestURITooLarge(f"the URL's query string is longer than {limit} bytes; POST the query instead")
+        sparql.check_utf8(request.query_string)
+        return None
 
     @app.after_request
     def line(response: Response) -> Response:
@@ -85,6 +88,8 @@ def _install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        if type(exc).__module__.startswith("gunicorn.http"):  # a malformed or cut-off body (bad chunk size …)
+            return error_response(400, f"malformed request body: {exc}")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal server error; the error was logged")
 

@@ -1,4 +1,4 @@
-"""Answer one job on one store: the safety check when it is needed, evaluation, packaging.
+"""Answer one job on one store: the safety check, evaluation, packaging.
 
 The same function runs in a query worker (server/worker.py), in the web
 process for an in-memory store, and for a remote store (server/executors.py).
@@ -6,34 +6,34 @@ process for an in-memory store, and for a remote store (server/executors.py).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pyoxigraph as ox
 
 from .errors import QueryFailed
 from .jobs import Job, Outcome, package
-from .safety import check_query, checked, needs_check
+from .safety import checked
+
+POSITION = re.compile(r"^error at (\d+):(\d+): ")
 
 
-def execute(store: ox.Store, job: Job, always_check: bool = False) -> Outcome:
+def execute(store: ox.Store, job: Job) -> Outcome:
     """Check, evaluate and package one query. Raises QueryFailed.
 
-    Fast path: the safety check parses the query with rdflib (10-40 ms for the competency
-    queries, more than evaluating them). It is only needed for its SERVICE allowlist when the
-    text can name a SERVICE; otherwise the store's own parser decides, and a text it refuses is
-    then checked, so that an update still gets 403 and a syntax error rdflib's message.
-    `always_check` skips the fast path: a remote store must never see an update.
+    The check tokenizes the text (server/lexer.py: well under a millisecond for the
+    competency queries) and is remembered per text; the server's own queries skip it.
     """
-    if job.trusted or not (always_check or needs_check(job.query)):
-        services: tuple[str, ...] = ()
-    else:
-        services = checked(job.query, job.base_iri, job.allowed_services)
-    try:
-        return _evaluate(store, job, services)
-    except QueryFailed as failed:
-        if failed.status == 400 and not job.trusted and not (always_check or services):
-            check_query(job.query, job.base_iri, job.allowed_services)  # raises the refusal the check gives
-        raise
+    services: tuple[str, ...] = () if job.trusted else checked(job.query, job.base_iri, job.allowed_services)
+    return _evaluate(store, job, services)
+
+
+def syntax_message(exc: Exception) -> str:
+    text = str(exc)
+    found = POSITION.match(text)
+    if found:
+        text = f"at line {found.group(1)}, column {found.group(2)}: {text[found.end():]}"
+    return f"SPARQL syntax error {text}"
 
 
 def _evaluate(store: ox.Store, job: Job, services) -> Outcome:
@@ -45,12 +45,22 @@ def _evaluate(store: ox.Store, job: Job, services) -> Outcome:
         }
     try:
         result = store.query(job.query, base_iri=job.base_iri, use_default_graph_as_union=not dataset, **dataset)
-        return package(result, job)
     except SyntaxError as exc:
-        raise QueryFailed(400, f"SPARQL syntax error: {exc}") from None
-    except OSError as exc:  # a SERVICE call that failed, or the store could not be read
-        if services:
-            raise QueryFailed(502, f"SERVICE call failed: {exc}") from None
-        raise
-    except (ValueError, RuntimeError, TypeError) as exc:
-        raise QueryFailed(400, f"query failed: {exc}") from None
+        raise QueryFailed(400, syntax_message(exc)) from None
+    except Exception as exc:  # ASK and some plans evaluate here
+        raise failure(exc, services) from None
+    try:
+        return package(result, job)
+    except Exception as exc:  # a SERVICE's answer is read here: any failure of it is the target's (502)
+        raise failure(exc, services) from None
+
+
+def failure(exc: Exception, services) -> Exception:
+    """What an evaluation error means for the client."""
+    if isinstance(exc, PermissionError):  # the sandbox (server/sandbox.py) stopped a network call
+        return QueryFailed(403, "SERVICE is not allowed: this query process may not open connections")
+    if services:
+        return QueryFailed(502, f"SERVICE call failed: {exc}")
+    if isinstance(exc, OSError) or not isinstance(exc, (ValueError, RuntimeError, TypeError, SyntaxError)):
+        return exc  # the store could not be read, or a bug: the worker logs it (500)
+    return QueryFailed(400, f"query failed: {exc}")

@@ -18,8 +18,10 @@ remote SPARQL store.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,6 +31,7 @@ from sciplan.errors import RemoteError
 from .errors import QueryFailed, status_for
 from .evaluate import execute
 from .jobs import Job, Outcome
+from .sandbox import SandboxError
 from .worker import serve
 
 
@@ -60,7 +63,7 @@ class RemoteExecutor:
 
     def run(self, job: Job) -> Outcome:
         try:
-            return execute(self.store, job, always_check=True)
+            return execute(self.store, job)
         except RemoteError as exc:
             raise QueryFailed(status_for(exc), str(exc)) from None
 
@@ -71,21 +74,38 @@ class RemoteExecutor:
 class ProcessPool:
     """A fixed number of query worker processes; one query per worker at a time."""
 
-    def __init__(self, store_path: Path | str, size: int, timeout: float, memory_mb: int = 0):
+    def __init__(self, store_path: Path | str, size: int, timeout: float, memory_mb: int = 0, sandbox: bool = True):
         self.store_path = str(store_path)
         self.timeout = timeout
         self.memory_mb = memory_mb
+        self.sandbox = sandbox  # no network in the query processes (no SERVICE is allowed)
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded process
         self._idle: queue.Queue = queue.LifoQueue()  # the last worker used first: its caches are warm
         self._workers: set = set()
         self._lock = threading.Lock()
-        for _ in range(max(1, size)):
-            self._idle.put(self._start())
+        # PR_SET_PDEATHSIG fires when the *thread* that started a process ends, so every query process
+        # is started from this one long-lived thread, never from a request's thread.
+        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sciplan-spawn")
+        started = [self._start(wait=False) for _ in range(max(1, size))]
+        try:
+            for worker in started:
+                self._ready(worker)
+                self._idle.put(worker)
+        except QueryFailed as exc:
+            self.close()
+            raise SandboxError(exc.message) from None
 
-    def _start(self):
+    def _start(self, wait: bool = True):
+        worker = self._spawner.submit(self._spawn).result()
+        if wait:
+            self._ready(worker)
+        return worker
+
+    def _spawn(self):
         parent, child = self._context.Pipe()
         proc = self._context.Process(
-            target=serve, args=(child, self.store_path, self.memory_mb), daemon=True, name="sciplan-query"
+            target=serve, args=(child, self.store_path, self.memory_mb, self.timeout, self.sandbox, os.getpid()),
+            daemon=True, name="sciplan-query",
         )
         proc.start()
         child.close()
@@ -93,6 +113,17 @@ class ProcessPool:
         with self._lock:
             self._workers.add(worker)
         return worker
+
+    def _ready(self, worker) -> None:
+        """Wait for the worker's first word: it has opened the store and limited itself, or it says why not."""
+        proc, conn = worker
+        try:
+            word, why = conn.recv() if conn.poll(60) else ("failed", "no answer within 60 s")
+        except (EOFError, OSError):
+            word, why = "failed", f"it ended with exit code {proc.exitcode}"
+        if word != "ready":
+            self._stop(worker)
+            raise QueryFailed(503, f"a query process could not start: {why}")
 
     def _stop(self, worker) -> None:
         proc, conn = worker
@@ -138,3 +169,4 @@ class ProcessPool:
             workers = list(self._workers)
         for worker in workers:
             self._stop(worker)
+        self._spawner.shutdown(wait=False)

@@ -13,7 +13,7 @@ from flask import request
 from sciplan import reference
 from sciplan.publish import OnDisk
 
-from . import linked_data
+from . import headers, linked_data
 from . import negotiation as neg
 from .state import current
 
@@ -32,6 +32,8 @@ def index():
         found = reference.published(published.directory) if isinstance(published, OnDisk) else None
         return found if found is not None else reference.page(state.store(), state.settings).encode("utf-8")
 
-    response = Response(state.cached("reference", page), mimetype="text/html")
+    body = state.cached("reference", page)
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = headers.policy_with_scripts(body.decode("utf-8"))
     response.vary.add("Accept")
     return response

@@ -9,8 +9,10 @@ answers with the service description.
 
 from __future__ import annotations
 
+import re
 from hashlib import sha256
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, g, redirect, request, url_for
@@ -35,7 +37,7 @@ QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql", methods=["GET", "POST"])  # HEAD is answered as GET, OPTIONS by server/headers.py
 @bp.route("/sparql/", methods=["GET", "POST"], endpoint="endpoint_slash")
 def endpoint():
     query, params = read_protocol_request()
@@ -44,7 +46,7 @@ def endpoint():
     g.query_hash = sha256(query.encode("utf-8")).hexdigest()[:12]
     fmt_param = single(params, "format")
     accept = request.accept_mimetypes
-    if request.method == "GET" and not fmt_param and neg.choose(accept, neg.RESULTS + neg.RDF + (neg.HTML,)) is neg.HTML:
+    if request.method in ("GET", "HEAD") and not fmt_param and neg.choose(accept, neg.RESULTS + neg.RDF + (neg.HTML,)) is neg.HTML:
         return redirect(url_for("pages.index", query=query), 303)  # a browser: show the query page
     results_fmt = neg.choose(accept, neg.RESULTS, fmt_param)
     rdf_fmt = neg.choose(accept, neg.RDF, fmt_param)
@@ -66,11 +68,28 @@ def endpoint():
         if results_fmt is None:
             raise NotAcceptable(f"a {query_kind(outcome)} result is a SPARQL result set; acceptable are {neg.describe_offer(neg.RESULTS)}")
         body, fmt = WRITERS[results_fmt.name](outcome), results_fmt
+    if fmt.name in ("xml", "rdfxml"):
+        refuse_unwritable_xml(body)
     response = Response(body, mimetype=fmt.media_type)
     response.vary.add("Accept")
     if outcome.truncated:
         response.headers["X-SPARQL-MaxRows"] = str(state.options.max_rows)
     return response
+
+
+XML_FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+def refuse_unwritable_xml(body: bytes) -> None:
+    """XML 1.0 cannot carry U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE, U+FFFF, not even
+    as character references. Rather than write a document no parser reads, or change the data,
+    such an answer is refused (406) and the client pointed to a format that carries any text."""
+    found = XML_FORBIDDEN.search(body)
+    if found:
+        char = found.group().decode("utf-8")
+        raise NotAcceptable(
+            f"the result holds U+{ord(char):04X}, which XML 1.0 cannot carry; ask for JSON, CSV, TSV, Turtle or N-Triples"
+        )
 
 
 def query_kind(outcome) -> str:
@@ -80,21 +99,20 @@ def query_kind(outcome) -> str:
 def read_protocol_request():
     """The query text (None if there is none) and the parameters it came with."""
     args = request.args
-    if request.method == "GET":
-        if "update" in args:
-            raise Forbidden(UPDATE_REFUSED)
+    if "update" in args or request.mimetype == UPDATE_BODY:  # one rule, whatever the method
+        raise Forbidden(UPDATE_REFUSED)
+    if request.method in ("GET", "HEAD"):
         return one_query(args.getlist("query")), args
     charset = request.mimetype_params.get("charset", "utf-8").lower()
-    if request.mimetype == UPDATE_BODY:
-        raise Forbidden(UPDATE_REFUSED)
     if request.mimetype not in (FORM, QUERY_BODY):
         given = f"Content-Type {request.mimetype!r}" if request.mimetype else "no Content-Type"
         raise UnsupportedMediaType(f"POST with {given}: send {FORM} (query=...) or {QUERY_BODY}")
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"Content-Type charset {charset!r}: only UTF-8 is accepted")
     if request.mimetype == FORM:
+        check_utf8(request.get_data(cache=True))
         form = request.form
-        if "update" in form or "update" in args:
+        if "update" in form:
             raise Forbidden(UPDATE_REFUSED)
         params = request.values  # URL and body parameters together
         query = one_query(params.getlist("query"))
@@ -108,6 +126,19 @@ def read_protocol_request():
     except UnicodeDecodeError as exc:
         raise BadRequest(f"the request body is not valid UTF-8 (byte {exc.start})") from None
     return check_query_text(text), args
+
+
+def check_utf8(query_string: bytes) -> None:
+    """The URL's parameters must be UTF-8, as in a POST body (werkzeug would replace bad bytes and go on)."""
+    if b"%" not in query_string and query_string.isascii():
+        return
+    for part in query_string.split(b"&"):
+        name, _, value = part.partition(b"=")
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            shown = unquote_to_bytes(name).decode("utf-8", "replace")
+            raise BadRequest(f"parameter {shown!r} is not valid UTF-8 (byte {exc.start})") from None
 
 
 def one_query(values: list[str]) -> str | None:
@@ -154,13 +185,18 @@ def service_description():
         return redirect(url_for("pages.index"), 303)
     state = current()
     data = ox.serialize(
-        description_triples(request.base_url, state.graph_sizes()),
+        description_triples(endpoint_url(state), state.graph_sizes()),
         format=getattr(ox.RdfFormat, fmt.ox_name),
         prefixes=SERVICE_PREFIXES if fmt is neg.TURTLE else None,
     )
     response = Response(data, mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
+
+
+def endpoint_url(state) -> str:
+    """From the configuration (SCIPLAN_PUBLIC_URL, else the base), never from the request's Host header."""
+    return (state.options.public_url or state.settings.base).rstrip("/") + request.path
 
 
 def description_triples(endpoint_url: str, graphs: list[tuple[str, int]]) -> list[ox.Triple]:

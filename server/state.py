@@ -47,7 +47,8 @@ class State:
         path = Path(store) if store is not None else Path(settings.store)
         handle = StoreHandle(path)
         handle.get()  # fail now, with the store path in the message, if there is no store
-        pool = ProcessPool(path, options.query_processes, options.query_timeout, options.query_memory_mb)
+        pool = ProcessPool(path, options.query_processes, options.query_timeout, options.query_memory_mb,
+                           sandbox=not options.service_allowlist)
         return cls(settings, options, pool, handle, None, views)
 
     # ---- store access

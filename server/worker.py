@@ -2,7 +2,9 @@
 
 Each worker has its own read-only store handle and, if configured, an
 address-space limit, so a query that needs too much memory ends in this
-process (503) rather than in the web process.
+process (503) rather than in the web process. It also limits itself
+(server/sandbox.py): no network when no SERVICE is allowed, death with its
+parent, and each job's own deadline.
 """
 
 from __future__ import annotations
@@ -15,18 +17,31 @@ import traceback
 from .errors import QueryFailed
 from .evaluate import execute
 from .jobs import Outcome
+from .sandbox import Deadline, SandboxError, die_with_parent, no_network
 from .store_handle import StoreHandle
 
 log = logging.getLogger("sciplan.server")
 
+MARGIN = 2.0  # seconds past the parent's deadline before the worker ends itself
 
-def serve(conn, store_path: str, memory_mb: int) -> None:
+
+def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bool = False, parent: int = 0) -> None:
     """Body of a worker process: answer jobs until the web process goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the web process
-    if memory_mb:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    handle = StoreHandle(store_path)
+    try:
+        if parent:
+            die_with_parent(parent)
+        if memory_mb:
+            limit = memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        handle = StoreHandle(store_path)
+        handle.get()
+        if sandbox:
+            no_network()
+    except (SandboxError, OSError) as exc:
+        conn.send(("failed", str(exc)))
+        return
+    conn.send(("ready", ""))
     while True:
         try:
             job = conn.recv()
@@ -34,7 +49,11 @@ def serve(conn, store_path: str, memory_mb: int) -> None:
             return
         reply: tuple[str, Outcome] | tuple[str, int, str]
         try:
-            reply = ("ok", execute(handle.get(), job))
+            if timeout:
+                with Deadline(timeout + MARGIN):
+                    reply = ("ok", execute(handle.get(), job))
+            else:
+                reply = ("ok", execute(handle.get(), job))
         except QueryFailed as exc:
             reply = ("error", exc.status, exc.message)
         except MemoryError:

@@ -162,7 +162,7 @@ def server_live(server_store, tmp_path_factory) -> str:
     proc = server_start(
         ["--store", str(server_store), "serve", "--workers", "2"], port,
         tmp_path_factory.mktemp("live") / "server.log",
-        env={"SCIPLAN_SERVICE_ALLOWLIST": f"{url}/sparql", "SCIPLAN_BASE": Settings().base},
+        env={"SCIPLAN_SERVICE_ALLOWLIST": f"{url}/sparql", "SCIPLAN_BASE": Settings().base, "SCIPLAN_PUBLIC_URL": url},
     )
     yield url
     server_stop(proc)

@@ -26,7 +26,7 @@
 
   function termNode(term) {
     if (!term) return document.createTextNode("");
-    if (term.type === "uri") {
+    if (term.type === "uri" && /^https?:\/\//i.test(term.value)) {  // other schemes (javascript:, data:) stay text
       const a = document.createElement("a");
       a.href = localHref(term.value);
       a.textContent = term.value;
@@ -34,6 +34,7 @@
     }
     const span = document.createElement("span");
     span.textContent = term.type === "bnode" ? "_:" + term.value : term.value;
+    if (term.type === "uri") span.className = "iri";
     if (term["xml:lang"]) span.title = "@" + term["xml:lang"];
     else if (term.datatype) span.title = term.datatype;
     return span;
