@@ -134,12 +134,16 @@ def add_extract(sub) -> None:
 
 
 def run_extract(args, settings) -> int:
-    from .extract import write_all
+    from .extract import render_all
+    from .generated import checked_summary, write_files
 
-    changed = write_all(settings, check=args.check)
+    files = render_all(settings)
+    changed = write_files(files, check=args.check)
     for path in changed:
         print(("differs: " if args.check else "wrote: ") + str(path))
+    print(checked_summary(len(files), len(changed), args.check, "data/ttl", "data/sources and data/curation"))
     return EXIT_FAIL if (args.check and changed) else EXIT_OK
+
 
 
 # ---- import ----------------------------------------------------------------

@@ -26,6 +26,11 @@ DESCRIPTION = {
 }
 
 
+# Below the base: the property that gives a subdivision its printed place among its siblings,
+# so that generic pages list children as the document prints them, not by their names.
+ORDER_PROPERTY = "def/order"
+
+
 @dataclass(frozen=True)
 class Distribution:
     path: str          # below the base IRI

@@ -28,6 +28,16 @@ def write_files(files: dict[Path, str], check: bool = False) -> list[Path]:
     return changed
 
 
+def checked_summary(total: int, changed: int, check: bool, what: str, sources: str) -> str:
+    """The last line of a command that regenerates files: what it compared, and the outcome."""
+    files = f"{total} file{'s' if total != 1 else ''}"
+    if check:
+        if changed:
+            return f"checked {files} of {what}: {changed} differ from what {sources} give (run the command without --check)"
+        return f"checked {files} of {what}: each is exactly what {sources} give"
+    return f"{what}: {changed} of {files} rewritten from {sources}" if changed else f"{what}: all {files} already up to date"
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

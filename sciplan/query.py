@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -12,22 +13,65 @@ import pyoxigraph as ox
 
 from . import vocab
 from .backend import Backend
-from .errors import QueryError, SciplanError
+from .errors import InputError, QueryError, SciplanError, UsageError
 
 __all__ = ["FORMATS", "QueryError", "read_query", "render", "run"]
 
 FORMATS = ("table", "csv", "tsv", "json")
 
 
+EMPTY = "the query is empty: give a SPARQL query, e.g. 'SELECT * WHERE { ?s ?p ?o } LIMIT 10', or the path of a .rq file"
+
+
 def read_query(text_or_path: str) -> str:
-    """A query is given inline or as a path to a .rq/.sparql file."""
+    """A query is given inline or as a path to a .rq/.sparql file.
+
+    A file that cannot be read is an input error and an empty query a usage error (both exit 2).
+    """
     candidate = Path(text_or_path)
     if candidate.suffix in {".rq", ".sparql"} or (len(text_or_path) < 250 and candidate.is_file()):
         try:
-            return candidate.read_text(encoding="utf-8")
+            text = candidate.read_text(encoding="utf-8")
         except OSError as exc:
-            raise QueryError(f"cannot read query file {text_or_path}: {exc.strerror}") from None
+            raise InputError(f"cannot read query file {text_or_path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"cannot read query file {text_or_path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        if not text.strip() or not strip_comments(text).strip():
+            raise UsageError(f"{text_or_path}: {EMPTY}")
+        return text
+    if not strip_comments(text_or_path).strip():
+        raise UsageError(EMPTY)
     return text_or_path
+
+
+def strip_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+_OXIGRAPH_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+
+
+def syntax_message(sparql: str, engine_message: str) -> str:
+    """A syntax error in the endpoint's words: "SPARQL syntax error at line L, column C: ..."
+
+    The endpoint reports the position that rdflib's SPARQL grammar gives (server/safety.py); the
+    command line reports the same, so a user sees one position whichever way they run the query.
+    Where that grammar accepts what the engine refused, the engine's own position is given in
+    the same words.
+    """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(sparql)
+    except ParseBaseException as exc:
+        return f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}"
+    except Exception:  # noqa: BLE001 - rdflib fails on some bad terms with plain errors: use the engine's words
+        pass
+    found = _OXIGRAPH_POSITION.search(engine_message)
+    if found:
+        return f"SPARQL syntax error at line {found[1]}, column {found[2]}: {found[3]}"
+    return f"SPARQL syntax error: {engine_message}"
 
 
 def run(store: Backend, sparql: str, union_default_graph: bool = True):
@@ -37,7 +81,7 @@ def run(store: Backend, sparql: str, union_default_graph: bool = True):
     except SciplanError:  # a remote store's failure says what it is itself
         raise
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(syntax_message(sparql, str(exc))) from None
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {exc}") from None
 

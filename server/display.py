@@ -12,6 +12,12 @@ from sciplan.vocab import DCTERMS_TITLE, RDF_TYPE, RDFS_LABEL, SKOS_PREF_LABEL
 
 LABEL_PROPERTIES = (RDFS_LABEL, SKOS_PREF_LABEL, DCTERMS_TITLE)
 __all__ = ["LABEL_PROPERTIES", "RDF_TYPE", "Display"]
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+PLAIN_DATATYPES = {"", RDF_LANG_STRING} | {
+    XSD + t for t in ("string", "integer", "decimal", "double", "boolean", "date", "dateTime", "gYear",
+                      "nonNegativeInteger", "positiveInteger", "int", "long")
+}
 PATH_SAFE = "/:@!$&'()*+,;=-._~%"  # IRI to URI (RFC 3987, 3.1): existing escapes stay
 
 
@@ -25,7 +31,8 @@ class Display:
 
     def href(self, iri: str) -> str:
         if iri.startswith(self.base):
-            return self.root + "/" + quote(iri[len(self.base):], safe=PATH_SAFE)
+            path, hash_, fragment = iri[len(self.base):].partition("#")
+            return self.root + "/" + quote(path, safe=PATH_SAFE) + hash_ + quote(fragment, safe=PATH_SAFE)
         return iri
 
     def short(self, iri: str) -> str:
@@ -58,5 +65,8 @@ class Display:
             return {"text": "_:" + term["value"]}
         if term["type"] == "triple":
             return {"text": " ".join(self.cell(term["value"][k])["text"] for k in ("subject", "predicate", "object"))}
-        note = term.get("xml:lang") or (self.short(term["datatype"]) if "datatype" in term else "")
-        return {"text": term["value"], "note": note}
+        # The language goes into the page's lang attribute and the common datatypes
+        # go without saying: a number, a date or a year reads as one.
+        datatype = term.get("datatype", "")
+        note = "" if datatype in PLAIN_DATATYPES else self.short(datatype)
+        return {"text": term["value"], "note": note, "lang": term.get("xml:lang", "")}

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from werkzeug.exceptions import NotAcceptable
 
+from sciplan.describe import ORDER_PROPERTY
+
 from . import negotiation as neg
 from .display import LABEL_PROPERTIES, RDF_TYPE, Display
 from .errors import QueryFailed
@@ -35,10 +37,11 @@ GRAPH_CONTENT = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?this { ?s ?p ?o } }"
 TYPES = "SELECT ?o WHERE { ?this a ?o }"
 LABELS = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
 LINKS = f"""
-SELECT ?dir ?p ?o ?plabel ?olabel WHERE {{
+SELECT ?dir ?p ?o ?plabel ?olabel ?oorder WHERE {{
   {{ ?this ?p ?o . BIND("out" AS ?dir) }} UNION {{ ?o ?p ?this . BIND("in" AS ?dir) }}
   OPTIONAL {{ VALUES ?lp {{ {LABELS} }} ?p ?lp ?plabel }}
   OPTIONAL {{ VALUES ?lo {{ {LABELS} }} ?o ?lo ?olabel }}
+  OPTIONAL {{ ?o <{ORDER_PROPERTY}> ?oorder }}
 }}"""
 
 
@@ -156,7 +159,10 @@ def group_links(rows: list[dict], display: Display):
     groups: dict[str, OrderedDict[str, dict]] = {"out": OrderedDict(), "in": OrderedDict()}
     plabels: dict[str, list[dict]] = {}
     olabels: dict[tuple, tuple[dict, list[dict]]] = {}
+    orders: dict[str, float] = {}
     for row in rows:
+        if "oorder" in row:
+            orders[row["o"]["value"]] = _number(row["oorder"]["value"])
         key = (row["dir"]["value"], row["p"]["value"], _term_key(row["o"]))
         plabels.setdefault(row["p"]["value"], []).extend([row["plabel"]] if "plabel" in row else [])
         olabels.setdefault(key, (row["o"], []))[1].extend([row["olabel"]] if "olabel" in row else [])
@@ -171,7 +177,8 @@ def group_links(rows: list[dict], display: Display):
         )
         group["values"].append(display.cell(term, display.pick(_unique(labels))))
     for group in list(groups["out"].values()) + list(groups["in"].values()):
-        group["values"].sort(key=lambda cell: cell["text"])
+        # printed order first (the ORDER_PROPERTY of the value, when it has one), then by name
+        group["values"].sort(key=lambda cell: (orders.get(cell.get("iri", ""), float("inf")), cell["text"]))
     ordered = {d: OrderedDict(sorted(g.items(), key=lambda kv: kv[1]["property"]["text"])) for d, g in groups.items()}
     return ordered["out"], ordered["in"], own_labels, types
 
@@ -189,13 +196,46 @@ def run_view(view, this, display: Display) -> dict:
     try:
         outcome = state.run(this(view.query), trusted=True)
     except QueryFailed as exc:  # a broken view must not take the page down
-        return {"title": view.title, "error": exc.message, "columns": [], "rows": []}
+        return {"name": view.name, "title": view.title, "error": exc.message, "columns": [], "rows": []}
     shown = columns(outcome.variables)
-    rows = [
-        [display.cell(row.get(v), row.get(v + "Label", {}).get("value")) for v in shown]
-        for row in outcome.rows
-    ]
-    return {"title": view.title, "columns": shown, "rows": rows, "truncated": outcome.truncated}
+    cells = [{v: display.cell(row.get(v), row.get(v + "Label", {}).get("value")) for v in shown} for row in outcome.rows]
+    found = {"name": view.name, "title": view.title, "truncated": outcome.truncated}
+    if view.nest:
+        return found | {"tree": nest(cells, view.nest), "headings": {v: view.heading(v) for v in shown}}
+    return found | {"columns": [view.heading(v) for v in shown], "rows": [[row[v] for v in shown] for row in cells]}
+
+
+def nest(rows: list[dict], levels: tuple[tuple[str, ...], ...]) -> list[dict]:
+    """Rows grouped level by level (see server/views.py): a list of nodes, each
+    {"cell", "details": [(variable, [cells])], "children": [nodes]}, in the rows' order."""
+    if not levels:
+        return []
+    key, *detail_names = levels[0]
+    groups: OrderedDict[str, tuple[dict, list[dict]]] = OrderedDict()
+    for row in rows:
+        cell = row.get(key) or {"text": ""}
+        if not cell.get("text"):
+            continue  # e.g. a section without task points: nothing at this level
+        groups.setdefault(cell.get("iri") or cell["text"], (cell, []))[1].append(row)
+    nodes = []
+    for cell, members in groups.values():
+        details = []
+        for name in detail_names:
+            values: OrderedDict[str, dict] = OrderedDict()
+            for row in members:
+                value = row.get(name) or {"text": ""}
+                if value.get("text"):
+                    values.setdefault(value.get("iri") or value["text"], value)
+            details.append((name, list(values.values())))
+        nodes.append({"cell": cell, "details": details, "children": nest(members, levels[1:])})
+    return nodes
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("inf")
 
 
 def _term_key(term: dict) -> tuple:

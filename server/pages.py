@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotAcceptable
 from sciplan.describe import DISTRIBUTIONS, PREFIXES
 
 from . import negotiation as neg
+from .browse import source_listing
 from .display import Display
 from .state import current
 from .views import read_header
@@ -57,7 +58,8 @@ def downloads():
         {"dist": d, "href": display.href(state.settings.base + d.path), "available": d.rdf_format or export_function()}
         for d in DISTRIBUTIONS
     ]
-    return render_template("downloads.html", files=files, graphs=graphs, export_missing=EXPORT_MISSING)
+    return render_template("downloads.html", files=files, graphs=graphs, export_missing=EXPORT_MISSING,
+                           sources=source_listing())
 
 
 @bp.route("/downloads/<name>")

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 from sciplan.config import Settings
 from sciplan.errors import UsageError
 
 
+def check_address(host: str, port: int) -> None:
+    """UsageError (exit 2) if the address cannot be listened on: werkzeug and gunicorn would
+    print their own message and exit 1 (gunicorn after retrying for a while)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise UsageError(f"--host: cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as both servers do
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            hint = "; stop the program using it or choose another --port" if exc.errno == errno.EADDRINUSE else ""
+            raise UsageError(f"--port: cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from None
+
+
 def serve(settings: Settings, host: str, port: int, workers: int = 0) -> int:
+    check_address(host, port)
     if workers > 0:
         return run_gunicorn(settings, host, port, workers)
     from .app import create_app

@@ -6,7 +6,12 @@ The server picks the views by the local names of the resource's rdf:types,
 so the web layer never needs to know what a plan or a body is.
 
 In a view's answer, a column ?x with a companion ?xLabel is shown as one
-column of links to ?x with the label as text.
+column of links to ?x with the label as text. `# column x: words` lines give
+the columns their headings (otherwise the variable's name, split into words).
+`# nest: a b | c d | e` shows the answer as a nested, foldable list instead of
+a table: rows are grouped by ?a, within it by ?c, within it by ?e (in the order
+the query gives them); the other names of a level (?b, ?d) are its details,
+each a list of its distinct values in the order they come.
 
 A figure is sciplan/views/<ClassLocalName>/<name>.figure: `# title:` and
 `# render: module:function` header lines naming a domain function
@@ -15,10 +20,10 @@ A figure is sciplan/views/<ClassLocalName>/<name>.figure: `# title:` and
 
 from __future__ import annotations
 
+import importlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import importlib
 
 import sciplan
 
@@ -31,21 +36,57 @@ class View:
     name: str
     title: str
     query: str
+    headings: tuple[tuple[str, str], ...] = ()
+    nest: tuple[tuple[str, ...], ...] = ()
+
+    def heading(self, variable: str) -> str:
+        return dict(self.headings).get(variable) or words(variable)
+
+
+def words(variable: str) -> str:
+    """A variable's name as words: statedOn → "stated on"."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", variable).replace("_", " ").lower()
+
+
+def read_headings(text: str) -> tuple[tuple[str, str], ...]:
+    """The `# column <variable>: <heading>` lines of a view's leading comments."""
+    found = []
+    for line in leading_comments(text):
+        name, _, value = line.partition(":")
+        key = name.split()
+        if len(key) == 2 and key[0].lower() == "column" and value.strip():
+            found.append((key[1].lstrip("?$"), value.strip()))
+    return tuple(found)
+
+
+def read_nest(text: str) -> tuple[tuple[str, ...], ...]:
+    spec = read_header(text, "nest")
+    if not spec:
+        return ()
+    return tuple(tuple(v.lstrip("?$") for v in level.split()) for level in spec.split("|") if level.split())
 
 
 def local_name(iri: str) -> str:
     return iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1]
 
 
-def read_header(text: str, key: str) -> str | None:
-    """The value of a leading `# key: value` comment line."""
+def leading_comments(text: str) -> list[str]:
+    """The comment lines before the first line of SPARQL, without their '#'."""
+    found = []
     for line in text.splitlines():
         line = line.strip()
         if not line.startswith("#"):
             if line:
                 break
             continue
-        name, _, value = line.lstrip("#").partition(":")
+        found.append(line.lstrip("#").strip())
+    return found
+
+
+def read_header(text: str, key: str) -> str | None:
+    """The value of a leading `# key: value` comment line."""
+    for line in leading_comments(text):
+        name, _, value = line.partition(":")
         if name.strip().lower() == key and value.strip():
             return value.strip()
     return None
@@ -75,7 +116,9 @@ class Views:
         for path in sorted(directory.glob("*/*.rq")):
             text = path.read_text(encoding="utf-8")
             title = read_header(text, "title") or path.stem.replace("-", " ")
-            by_type.setdefault(path.parent.name, []).append(View(path.parent.name, path.stem, title, text))
+            by_type.setdefault(path.parent.name, []).append(
+                View(path.parent.name, path.stem, title, text, read_headings(text), read_nest(text))
+            )
         figures: dict[str, list[Figure]] = {}
         for path in sorted(directory.glob("*/*.figure")):
             text = path.read_text(encoding="utf-8")

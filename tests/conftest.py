@@ -245,3 +245,57 @@ def align_store(kg_store_path, repo_settings):
     stale = run(repo_settings, check=True)
     assert not stale, f"data/ttl/alignment is stale, run `sciplan align apply`: {stale}"
     return open_store(kg_store_path)
+
+
+# ---- the summary at the end: optional components that were missing, and the tests that skipped ----
+
+import importlib.util  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+
+# (name, how to get it, is it here?) — what some tests need beyond `pip install -e '.[test]'`.
+OPTIONAL_COMPONENTS = (
+    ("chromium", "apt-get install chromium", lambda: os.path.exists("/usr/bin/chromium")),
+    ("playwright", "pip install playwright", lambda: importlib.util.find_spec("playwright") is not None),
+    ("virtuoso", "apt-get install virtuoso-opensource", lambda: shutil.which("virtuoso-t") is not None),
+    ("../shared", "the shared/ folder beside the repository: W3C test suites, seeds", lambda: SHARED.is_dir()),
+)
+
+
+def missing_components() -> list[str]:
+    return [f"{name} ({how})" for name, how, present in OPTIONAL_COMPONENTS if not present()]
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+def pytest_collection_modifyitems(config, items):
+    """pytest's own reason for a test whose parameter list came out empty is "got empty parameter
+    set ['x'], function f at file:line"; say it as a sentence."""
+    for item in items:
+        for mark in item.iter_markers("skip"):
+            reason = mark.kwargs.get("reason", "")
+            if reason.startswith("got empty parameter set"):
+                names = re.search(r"\(([^)]*)\)|\[([^]]*)\]", reason)
+                names = next((g for g in names.groups() if g), "") if names else ""
+                mark.kwargs["reason"] = (f"{item.originalname} has no cases to run here: the list of its parameters "
+                                         f"({names}) is empty, so the data it is made from was not found.")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if getattr(r, "when", "") in ("setup", "call")]
+    missing = missing_components()
+    if not skipped and not missing:
+        terminalreporter.write_line("complete run: every optional component present, no test skipped")
+        return
+    terminalreporter.section("skipped tests and missing optional components", sep="-")
+    for report in skipped:
+        terminalreporter.write_line(f"skipped {report.nodeid}: {_skip_reason(report)}")
+    terminalreporter.write_line(
+        f"incomplete run: {len(skipped)} test{'s' if len(skipped) != 1 else ''} skipped; "
+        f"missing optional components: {', '.join(missing) if missing else 'none'}"
+    )

@@ -32,9 +32,10 @@ RDF_TYPES = {
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 
-def protocol_tests() -> list[dict]:
-    if not SERVER_PROTOCOL_TESTS.exists():
-        return []
+def protocol_tests() -> list:
+    if not SERVER_PROTOCOL_TESTS.exists():  # one skipped case that says why, not pytest's "empty parameter set"
+        return [pytest.param(None, id="suite-missing", marks=pytest.mark.skip(
+            reason=f"The W3C protocol tests were not found: expected {SERVER_PROTOCOL_TESTS} (the shared/ folder beside the repository)."))]
     return json.loads(SERVER_PROTOCOL_TESTS.read_text(encoding="utf-8"))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 from ..errors import EXIT_FAIL, EXIT_OK
 
@@ -21,10 +20,13 @@ def run_propose(args, settings) -> int:
 def run_apply(args, settings) -> int:
     from . import apply
 
-    changed = apply.run(settings, check=args.check)
+    from ..generated import checked_summary, write_files
+
+    files = apply.render(settings)
+    changed = write_files(files, check=args.check)
     for path in changed:
         print(("differs: " if args.check else "wrote: ") + str(path))
-    if not changed:
-        print("up to date", file=sys.stderr)
+    print(checked_summary(len(files), len(changed), args.check, "data/ttl/alignment",
+                          "data/curation/derivation.yaml and alignment.yaml"))
     return EXIT_FAIL if (args.check and changed) else EXIT_OK
 

@@ -1,0 +1,85 @@
+"""Pages for reading: the source texts with line anchors (/sources/<file>).
+
+A record's provenance cites a line of a file in data/sources (the views link
+`<base>sources/<file>#L<n>`); this page shows that file as it is, one anchor per
+line, with its SHA-256 computed from the bytes served, so a reader can check it
+against the fingerprint the graph records. Machines get the bytes themselves
+(Accept: text/plain, or ?format=text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from .display import Display
+from .state import current
+
+bp = Blueprint("browse", __name__)
+
+# Which resources describe a file: the generic dcterms:identifier of the file's path in the data root.
+DESCRIBED_BY = """
+SELECT ?doc ?title WHERE {
+  ?doc <http://purl.org/dc/terms/identifier> ?id .
+  OPTIONAL { ?doc <http://purl.org/dc/terms/title> ?title }
+  FILTER(STR(?id) = ?path)
+}"""
+
+
+def source_files(directory: Path) -> list[Path]:
+    """The readable text files of the sources folder, by name."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def source_listing() -> list[dict]:
+    """Each source file with its size, SHA-256 and page (for /downloads)."""
+    state = current()
+    root = request.script_root.rstrip("/")
+    return [
+        {"name": p.name, "href": f"{root}/sources/{p.name}", "size": p.stat().st_size,
+         "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        for p in source_files(state.settings.sources_dir)
+    ]
+
+
+@bp.route("/sources/<name>")
+def source_text(name: str):
+    state = current()
+    found = {p.name: p for p in source_files(state.settings.sources_dir)}
+    if name not in found:
+        abort(404, f"no source file {name!r}; the source files are listed on /downloads")
+    data = found[name].read_bytes()
+    if request.args.get("format") == "text" or (
+        request.accept_mimetypes.best_match(["text/html", "text/plain"]) == "text/plain"
+    ):
+        response = Response(data, mimetype="text/plain")
+    else:
+        response = Response(render_source(name, data), mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def render_source(name: str, data: bytes) -> str:
+    state = current()
+    display = Display(state.settings.base, state.prefixes(), state.options.label_languages, request.script_root)
+    try:
+        relative = state.settings.sources_dir.resolve().relative_to(state.settings.root.resolve()) / name
+    except ValueError:  # the sources live outside the data root: cite them as the layout does
+        relative = Path("data/sources") / name
+    path_literal = '"' + relative.as_posix().replace("\\", "\\\\").replace('"', '\\"') + '"'
+    rows = state.run(DESCRIBED_BY.replace("?path)", path_literal + ")"), trusted=True).rows
+    described = [display.cell(row["doc"], row.get("title", {}).get("value")) for row in rows]
+    text = data.decode("utf-8", errors="replace")
+    return render_template(
+        "source.html",
+        name=name,
+        path=relative.as_posix(),
+        lines=text.splitlines(),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        described=described,
+    )
