@@ -226,7 +226,7 @@ def run_align(args, settings) -> int:
 # ---- picture ---------------------------------------------------------------
 
 def add_picture(sub) -> None:
-    p = _parser_for(sub, "picture", "draw a plan's derivation chain or its tree as SVG (needs Graphviz `dot`)", """
+    p = _parser_for(sub, "picture", "draw a plan's derivation chain or its tree as SVG (laid out in Python: no system package)", """
         sciplan picture --plan plan/440115/2022-2025 --kind chain -o nansha-chain.svg
         sciplan picture --plan https://w3id.org/sciplan/plan/440115/2022-2025 --kind tree -o nansha-tree.svg
     """)

@@ -14,18 +14,20 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from sciplan.vocab import DCTERMS, DCTERMS_TITLE
+
 from .display import Display
 from .state import current
 
 bp = Blueprint("browse", __name__)
 
 # Which resources describe a file: the generic dcterms:identifier of the file's path in the data root.
-DESCRIBED_BY = """
-SELECT ?doc ?title WHERE {
-  ?doc <http://purl.org/dc/terms/identifier> ?id .
-  OPTIONAL { ?doc <http://purl.org/dc/terms/title> ?title }
+DESCRIBED_BY = f"""
+SELECT ?doc ?title WHERE {{
+  ?doc <{DCTERMS}identifier> ?id .
+  OPTIONAL {{ ?doc <{DCTERMS_TITLE}> ?title }}
   FILTER(STR(?id) = ?path)
-}"""
+}}"""
 
 
 def source_files(directory: Path) -> list[Path]:

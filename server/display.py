@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from sciplan.vocab import DCTERMS_TITLE, RDF_TYPE, RDFS_LABEL, SKOS_PREF_LABEL
+from sciplan.vocab import DCTERMS_TITLE, RDF_LANG_STRING, RDF_TYPE, RDFS_LABEL, SKOS_PREF_LABEL, XSD
 
 LABEL_PROPERTIES = (RDFS_LABEL, SKOS_PREF_LABEL, DCTERMS_TITLE)
 __all__ = ["LABEL_PROPERTIES", "RDF_TYPE", "Display"]
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 PLAIN_DATATYPES = {"", RDF_LANG_STRING} | {
     XSD + t for t in ("string", "integer", "decimal", "double", "boolean", "date", "dateTime", "gYear",
                       "nonNegativeInteger", "positiveInteger", "int", "long")

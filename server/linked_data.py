@@ -18,6 +18,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup
 from werkzeug.exceptions import NotAcceptable
 
 from sciplan.describe import ORDER_PROPERTY
@@ -119,14 +120,25 @@ def figure(iri: str, name: str) -> Response:
     chosen = next((f for f in state.views.figures_for(types) if f.name == name), None)
     if chosen is None:
         abort(404, f"no figure {name!r} for {iri}")
-    try:
-        svg = state.cached(("figure", name, iri), lambda: chosen.draw(state.store(), state.settings, iri))
-    except Exception as exc:  # a figure is an extra: say why it is missing, never a stack trace
-        current_app.logger.warning("figure %s of %s failed: %s", name, iri, exc)
-        abort(503, f"figure {name!r} cannot be drawn here: {exc}")
+    svg, problem = draw_figure(chosen, iri)
+    if svg is None:
+        abort(503, problem)
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def draw_figure(chosen, iri: str) -> tuple[str | None, str]:
+    """(SVG, "") or (None, why not): a figure is an extra, its failure never breaks the page."""
+    state = current()
+    display = Display(state.settings.base, state.prefixes(), state.options.label_languages, request.script_root)
+    try:
+        svg = state.cached(("figure", chosen.name, iri, request.script_root),
+                           lambda: chosen.draw(state.store(), state.settings, iri, display.href))
+    except Exception as exc:  # say why it is missing, never a stack trace
+        current_app.logger.warning("figure %s of %s failed: %s", chosen.name, iri, exc)
+        return None, f"figure {chosen.name!r} cannot be drawn here: {exc}"
+    return svg, ""
 
 
 def render_page(iri: str, this) -> str:
@@ -138,7 +150,10 @@ def render_page(iri: str, this) -> str:
         abort(404, f"nothing is known about {iri}")
     outgoing, incoming, own_labels, types = group_links(links.rows, display)
     views = [run_view(view, this, display) for view in state.views.for_types(types)]
-    figures = state.views.figures_for(types)
+    figures = []
+    for chosen in state.views.figures_for(types):
+        svg, problem = draw_figure(chosen, iri)
+        figures.append({"name": chosen.name, "title": chosen.title, "svg": Markup(svg) if svg else None, "problem": problem})
     return render_template(
         "resource.html",
         iri=iri,

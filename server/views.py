@@ -15,7 +15,9 @@ each a list of its distinct values in the order they come.
 
 A figure is sciplan/views/<ClassLocalName>/<name>.figure: `# title:` and
 `# render: module:function` header lines naming a domain function
-(store, settings, iri) → SVG text. The page embeds it as an image.
+(store, settings, iri, href) → SVG text, href mapping an IRI to the link a node
+gets. The page embeds it inline (its nodes are links to this server's pages);
+one that cannot be drawn shows as a sentence saying why, never a broken image.
 """
 
 from __future__ import annotations
@@ -99,9 +101,10 @@ class Figure:
     title: str
     render: str  # module:function
 
-    def draw(self, store, settings, iri: str) -> str:
+    def draw(self, store, settings, iri: str, href=None) -> str:
+        """The SVG text; `href` maps an IRI to the link a node gets (the server's own pages)."""
         module, _, function = self.render.partition(":")
-        return getattr(importlib.import_module(module), function)(store, settings, iri)
+        return getattr(importlib.import_module(module), function)(store, settings, iri, href)
 
 
 class Views:
