@@ -85,3 +85,60 @@ def render_source(name: str, data: bytes) -> str:
         size=len(data),
         described=described,
     )
+
+
+# ---- the home page: lists to browse, and a search by title or name ----------------------------
+
+HOME = "_home"  # sciplan/views/_home/*.rq: the home page's lists (views with `# nest:`, no ?this)
+
+
+def home_lists(query: str) -> tuple[list[dict], int]:
+    """The home page's lists, each filtered to the entries whose text holds `query` (with the
+    groups they stand in); and how many entries matched. The lists are the views' answers, so the
+    search needs no knowledge of what a plan or a body is: it reads what the page would show."""
+    from .linked_data import run_view
+
+    state = current()
+    display = Display(state.settings.base, state.prefixes(), state.options.label_languages, request.script_root)
+    lists, matches = [], 0
+    for view in state.views.by_type.get(HOME, []):
+        shown = run_view(view, _unbound, display) | {"folded": view.folded}
+        if query and shown.get("tree") is not None:
+            shown["tree"], found = search(shown["tree"], query.casefold())
+            matches += found
+        lists.append(shown)
+    return lists, matches
+
+
+def _unbound(query: str) -> str:
+    return query  # the home page's views are about no one resource
+
+
+def search(nodes: list[dict], needle: str) -> tuple[list[dict], int]:
+    """The nodes whose own text (label or details) holds `needle`, whole, and the groups holding such
+    nodes, cut down to them; with the number of nodes that matched."""
+    kept, found = [], 0
+    for node in nodes:
+        if needle in node_text(node):
+            kept.append(node)
+            found += 1
+            continue
+        children, below = search(node["children"], needle)
+        if children:
+            kept.append(node | {"children": children})
+            found += below
+    return kept, found
+
+
+def node_text(node: dict) -> str:
+    texts = [node["cell"].get("text", "")] + [c.get("text", "") for _, cells in node["details"] for c in cells]
+    return " ".join(texts).casefold()
+
+
+
+@bp.route("/browse")
+def home():
+    """Plans by level, places and bodies to browse; ?q= keeps the entries whose title or name holds it."""
+    query = request.args.get("q", "").strip()
+    lists, matches = home_lists(query)
+    return render_template("home.html", lists=lists, q=query, matches=matches)

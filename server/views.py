@@ -40,6 +40,7 @@ class View:
     query: str
     headings: tuple[tuple[str, str], ...] = ()
     nest: tuple[tuple[str, ...], ...] = ()
+    folded: bool = False  # `# folded: yes`: a nested list starts closed
 
     def heading(self, variable: str) -> str:
         return dict(self.headings).get(variable) or words(variable)
@@ -120,7 +121,8 @@ class Views:
             text = path.read_text(encoding="utf-8")
             title = read_header(text, "title") or path.stem.replace("-", " ")
             by_type.setdefault(path.parent.name, []).append(
-                View(path.parent.name, path.stem, title, text, read_headings(text), read_nest(text))
+                View(path.parent.name, path.stem, title, text, read_headings(text), read_nest(text),
+                     (read_header(text, "folded") or "").lower() in ("yes", "true"))
             )
         figures: dict[str, list[Figure]] = {}
         for path in sorted(directory.glob("*/*.figure")):
