@@ -18,7 +18,7 @@ from . import negotiation as neg
 from .browse import source_listing
 from .display import Display
 from .state import current
-from .views import read_header
+from .views import local_name, read_header, words
 
 bp = Blueprint("pages", __name__)
 
@@ -89,12 +89,42 @@ def export_function():
 @bp.route("/void")
 def void():
     state = current()
-    fmt = neg.choose(request.accept_mimetypes, neg.RDF, request.args.get("format"))
+    offered = neg.RDF + (neg.HTML,)  # RDF first: a client that accepts anything gets Turtle, a browser a page
+    fmt = neg.choose(request.accept_mimetypes, offered, request.args.get("format"))
     if fmt is None:
-        raise NotAcceptable(f"the dataset description is available as {neg.describe_offer(neg.RDF)}")
+        raise NotAcceptable(f"the dataset description is available as {neg.describe_offer(offered)}")
+    if fmt is neg.HTML:
+        response = Response(void_page(state.published().void()), mimetype="text/html")
+        response.vary.add("Accept")
+        return response
     data = ox.serialize(
         state.published().void(), format=getattr(ox.RdfFormat, fmt.ox_name), prefixes=PREFIXES if fmt is neg.TURTLE else None
     )
     response = Response(data, mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
+
+
+def void_page(triples) -> str:
+    """The dataset description for a browser: one table per described thing, properties in words."""
+    state = current()
+    display = Display(state.settings.base, state.prefixes(), state.options.label_languages, request.script_root)
+    subjects: dict[str, list[tuple[str, dict]]] = {}
+    for triple in triples:
+        subject = triple.subject.value if isinstance(triple.subject, ox.NamedNode) else "_:" + triple.subject.value
+        subjects.setdefault(subject, []).append((words(local_name(triple.predicate.value)), display.cell(_json_term(triple.object))))
+    things = [
+        {"cell": display.cell({"type": "uri", "value": s}) if not s.startswith("_:") else {"text": s},
+         "rows": sorted(rows, key=lambda r: (r[0], r[1]["text"]))}
+        for s, rows in sorted(subjects.items(), key=lambda kv: (kv[0] != state.settings.base + "void", kv[0]))
+    ]
+    return render_template("void.html", things=things, formats=neg.RDF)
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    found = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    return found | ({"xml:lang": term.language} if term.language else {})

@@ -219,3 +219,13 @@ def test_home_search_keeps_what_matches_with_its_groups(server_client):
 def test_home_search_escapes_what_it_repeats(server_client):
     page = server_client.get("/browse", query_string={"q": "<b>x</b>"}).get_data(as_text=True)
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_void_answers_a_browser_with_a_page_in_words(server_client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = server_client.get("/void", headers={"Accept": browser})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "<th>triples</th>" in page and "<th>license</th>" in page
+    assert "xsd:" not in page and not re.search(r"<th>[a-z]+[A-Z]\w*</th>", page)
+    assert server_client.get("/void", headers={"Accept": "*/*"}).mimetype == "text/turtle", "machines still get RDF"
