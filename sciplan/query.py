@@ -52,26 +52,13 @@ _OXIGRAPH_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
 
 
 def syntax_message(sparql: str, engine_message: str) -> str:
-    """A syntax error in the endpoint's words: "SPARQL syntax error at line L, column C: ..."
-
-    The endpoint reports the position that rdflib's SPARQL grammar gives (server/safety.py); the
-    command line reports the same, so a user sees one position whichever way they run the query.
-    Where that grammar accepts what the engine refused, the engine's own position is given in
-    the same words.
-    """
-    from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    try:
-        parseQuery(sparql)
-    except ParseBaseException as exc:
-        return f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}"
-    except Exception:  # noqa: BLE001 - rdflib fails on some bad terms with plain errors: use the engine's words
-        pass
+    """A syntax error in the endpoint's words (server/evaluate.py): the engine's position as
+    "SPARQL syntax error at line L, column C: ...", so a user sees one position whichever way
+    they run the query."""
     found = _OXIGRAPH_POSITION.search(engine_message)
     if found:
         return f"SPARQL syntax error at line {found[1]}, column {found[2]}: {found[3]}"
-    return f"SPARQL syntax error: {engine_message}"
+    return f"SPARQL syntax error {engine_message}"
 
 
 def run(store: Backend, sparql: str, union_default_graph: bool = True):

@@ -14,7 +14,6 @@ BROKEN = [
     "SELEC nonsense",
     "SELECT * WHERE { ?s ?p }",
     "SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER( \n}",
-    "PREFIX x: <http://example.org/>\nSELECT ?x WHERE { ?x x:p \"unterminated }",
 ]
 
 
