@@ -173,42 +173,99 @@ def _inner_vars(group: Group, text: str) -> tuple[set[str], set[str]]:
     return pattern, filters
 
 
-def not_exists_to_minus(text: str) -> str:
-    """Rewrite each FILTER NOT EXISTS { P } that MINUS { P } can replace without changing the solutions.
+UNBOUND = "<urn:x-sciplan:unbound>"
+_BIND_TARGET = re.compile(r"\bAS\s+[?$]([A-Za-z_][A-Za-z0-9_]*)\s*\)", re.I)
 
-    Safe when P is triple patterns and FILTERs over P's own variables, shares at least one
-    variable with the rest of the query, and every shared variable is bound by what precedes
-    it in its group (triple patterns, plain/GRAPH groups, all branches of a UNION): then P
-    sees the same bindings in both forms. Otherwise the FILTER stays.
+
+def _binds(group: Group) -> set[str]:
+    """Variables that the group's own BINDs assign."""
+    out: set[str] = set()
+    for item in group.items:
+        if isinstance(item, str):
+            _, calls = _strip_calls(item, ("BIND",))
+            out |= set(_BIND_TARGET.findall(mask(calls)))
+    return out
+
+
+def _filter_vars(group: Group) -> set[str]:
+    out: set[str] = set()
+    for item in group.items:
+        if isinstance(item, str):
+            _, calls = _strip_calls(item, ("FILTER",))
+            out |= variables(calls)
+    return out
+
+
+def not_exists_to_minus(text: str) -> str:
+    """Rewrite each FILTER NOT EXISTS { P } into an anti-join where that keeps the solutions.
+
+    Oxigraph evaluates FILTER NOT EXISTS once per solution, and each time the whole of P;
+    MINUS is one hash anti-join. P must be triple patterns, FILTERs and GRAPH groups, and
+    share variables with its group only through variables bound before it.
+
+    - MINUS { P } when every shared variable is bound by the triple patterns (or plain,
+      GRAPH or UNION groups) before it and P's FILTERs use P's own variables.
+    - Otherwise, when P's FILTERs use variables from before it (a BIND, say), P is
+      decorrelated: MINUS { SELECT DISTINCT <shared> WHERE { <what precedes> P } }, the
+      shared variables a BIND may leave unbound compared through COALESCE with a marker
+      IRI, so an unbound one matches only an unbound one.
+
+    Otherwise the FILTER stays.
     """
+    for _ in range(64):
+        rewritten = _rewrite_first(text)
+        if rewritten is None:
+            return text
+        text = rewritten
+    return text
+
+
+def _rewrite_first(text: str) -> str | None:
     masked = mask(text)
     where = masked.find("{")
     if where < 0:
         raise Uncompilable("no WHERE group")
     root = parse_group(text, masked, where)
-    edits: list[tuple[int, int, str]] = []
 
-    def visit(group: Group) -> None:
+    def visit(group: Group) -> str | None:
         before = Group(group.start)
         for item in group.items:
             if isinstance(item, Sub):
+                if item.keyword == "MINUS":  # written here, or P of one
+                    before.items.append(item)
+                    continue
                 if item.keyword == "FILTER NOT EXISTS" and _pattern_only(item.group):
-                    inner = text[item.group.start:item.group.end + 1]
-                    pattern, filters = _inner_vars(item.group, text)
-                    own = text[group.start:item.kw_start] + text[item.group.end + 1:group.end + 1]
-                    outside = variables(own)  # a FILTER sees the solutions of its own group only
-                    shared = (pattern | filters) & outside
-                    if shared and filters <= pattern and shared <= certain(before):
-                        edits.append((item.kw_start, item.group.end + 1, "MINUS " + inner))
-                        before.items.append(item)
-                        continue
-                visit(item.group)
+                    new = _anti_join(text, group, before, item)
+                    if new is not None:
+                        return text[:item.kw_start] + new + text[item.group.end + 1:]
+                found = visit(item.group)
+                if found is not None:
+                    return found
             before.items.append(item)
+        return None
 
-    visit(root)
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    return text
+    return visit(root)
+
+
+def _anti_join(text: str, group: Group, before: Group, item: Sub) -> str | None:
+    inner = text[item.group.start:item.group.end + 1]
+    pattern, filters = _inner_vars(item.group, text)
+    own = text[group.start + 1:item.kw_start] + text[item.group.end + 1:group.end]
+    shared = (pattern | filters) & variables(own)  # a FILTER sees the solutions of its own group only
+    if not shared:
+        return None
+    bound = certain(before)
+    if filters <= pattern and shared <= bound:
+        return "MINUS " + inner
+    assigned = _binds(before) - bound
+    if not shared <= bound | assigned or not _filter_vars(before) <= bound | assigned:
+        return None
+    keyed = sorted(shared & assigned)
+    keys = " ".join(f"BIND (COALESCE(?{v}, {UNBOUND}) AS ?{v}__key)" for v in keyed)
+    projection = " ".join([f"?{v}" for v in sorted(shared - assigned)] + [f"?{v}__key" for v in keyed])
+    preceding = text[group.start + 1:item.kw_start]
+    return (f"{keys}\nMINUS {{ SELECT DISTINCT {projection} WHERE {{\n{preceding}\n{keys}\n"
+            f"{text[item.group.start + 1:item.group.end]}\n}} }}")
 
 
 _SELECT = re.compile(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?(.*?)\bWHERE\s*\{", re.I | re.S)
