@@ -254,6 +254,7 @@ def add_validate(sub) -> None:
         sciplan validate --plan nansha-2022-2025      # one plan: its id, IRI or plan/… path
         sciplan validate data/ttl                     # Turtle files or directories, with ontology/
         sciplan validate --format junit --output report.xml --fail-on warning
+        sciplan validate --engine pyshacl             # the reference engine (slow at scale)
     """)
     p.add_argument("files", nargs="*", help="Turtle files or directories to validate (with ontology/) instead of the store")
     p.add_argument("--plan", help="validate one plan: its id (file name), IRI or plan/… path")
@@ -261,19 +262,22 @@ def add_validate(sub) -> None:
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.add_argument("--fail-on", default="violation", choices=("violation", "warning"),
                    help="exit 1 on violations (default) or on warnings too")
+    p.add_argument("--engine", default="sets",
+                   help="sets (default: each constraint one query over all focus nodes) or pyshacl (the reference)")
     p.set_defaults(run=run_validate)
 
 
 def run_validate(args, settings) -> int:
     from .report import FORMATS, render, summary
-    from .validate import validate_built, validate_files
+    from .validate import check_engine, validate_built, validate_files
 
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
+    check_engine(args.engine)
     if args.files:
-        result = validate_files(args.files, settings, plan=args.plan)
+        result = validate_files(args.files, settings, plan=args.plan, engine=args.engine)
     else:
-        result = validate_built(settings, plan=args.plan)
+        result = validate_built(settings, plan=args.plan, engine=args.engine)
     write_output(args.output, render(result, args.format, fail_on=args.fail_on))
     if args.output or args.format != "text":
         print(f"sciplan validate: {result.scope}: {summary(result, args.fail_on)}", file=sys.stderr)

@@ -85,7 +85,10 @@ def groups(v: Validation) -> list[tuple[str, str, str | None, list[Finding]]]:
 
 def text(v: Validation, fail_on: str) -> bytes:
     lines = [f"sciplan validate：{v.scope}（{v.data_triples} 个三元组，{v.seconds:.2f} 秒，base {v.base}）",
-             summary(v, fail_on), ""]
+             summary(v, fail_on)]
+    if v.fallback:
+        lines.append("由 pyshacl 校验的规则（引擎未能编译）：" + "；".join(f"{r}（{why}）" for r, why in sorted(v.fallback.items())))
+    lines.append("")
     for _, title, plan, findings in groups(v):
         if not findings:
             continue
@@ -144,6 +147,8 @@ def to_json(v: Validation, fail_on: str) -> bytes:
         "conforms": not v.failed(fail_on),
         "counts": {"violations": v.count("Violation"), "warnings": v.count("Warning"), "infos": v.count("Info")},
         "seconds": round(v.seconds, 3),
+        "engine": v.engine,
+        "pyshaclShapes": sorted(v.fallback),
         "plans": [{"iri": p.iri, "id": p.id, "title": p.title} for p in v.plans],
         "results": [finding_json(f) for f in v.findings],
     }

@@ -200,10 +200,14 @@ class ValidateKG:
         data = self.ox.serialize((q.triple for q in quads), format=self.ox.RdfFormat.N_TRIPLES)
         return Graph().parse(data=data.decode("utf-8"), format="nt")
 
-    def validate(self, changed: dict | None = None, plan: str | None = None):
+    def validate(self, changed: dict | None = None, plan: str | None = None, engine: str = "sets"):
         """Validate the seed graph with some graphs replaced by (changed) rdflib graphs."""
         from sciplan.validate import validate_store
 
+        return validate_store(self.changed_store(changed), self.settings, base=self.base, plan=plan, engine=engine)
+
+    def changed_store(self, changed: dict | None = None):
+        """An in-memory copy of the seed store with some graphs replaced by rdflib graphs."""
         ox = self.ox
         mem = ox.Store()
         mem.extend(self.store.quads_for_pattern(None, None, None))
@@ -211,7 +215,7 @@ class ValidateKG:
             graph = ox.NamedNode(self.base + "graph/" + name)
             mem.remove_graph(graph)
             mem.load(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-        return validate_store(mem, self.settings, base=self.base, plan=plan)
+        return mem
 
     def baseline(self, plan: str | None = None):
         """The unchanged seed graph's validation (cached)."""

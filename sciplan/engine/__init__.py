@@ -1,0 +1,157 @@
+"""The set-at-a-time SHACL engine: each constraint of shapes/ one query over all its focus nodes.
+
+sciplan.engine.compile turns each named shape into SELECTs over the pyoxigraph store;
+`run` executes them and writes the results as pyshacl does (sh:ValidationResult with
+focus node, path, value, source shape and constraint, component, severity, message),
+so the report, its renderings and the exit codes stay pyshacl's. A shape the
+compiler does not translate is validated by pyshacl alone (sciplan.shacl), and
+`Outcome.fallback` names it. tests/test_engine_differential.py holds the two to the
+same results.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from pyshacl.graph_abstraction import to_rdf
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from ..vocab import solutions
+from .compile import Check, Compiler, Uncompilable
+
+__all__ = ["Outcome", "run", "Uncompilable"]
+
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+@dataclass
+class Outcome:
+    report: Graph                                   # sh:ValidationReport with its sh:result nodes
+    fallback: dict[URIRef, str] = field(default_factory=dict)   # shape → why pyshacl validated it
+    seconds: dict[str, float] = field(default_factory=dict)     # shape → seconds of its queries
+    queries: int = 0
+
+
+def run(store: ox.Store, shapes: Graph, rules, *, fallback_runner=None) -> Outcome:
+    """Validate the union of the store's graphs against the named shapes `rules`.
+
+    `fallback_runner(shapes_graph)` gives pyshacl's report for a shapes graph in which only
+    the uncompilable shapes keep their targets (sciplan.shacl.shacl_report by default).
+    """
+    compiled = Compiler(shapes, store).compile(rules)
+    report = Graph()
+    report.bind("sh", SH)
+    node = BNode()
+    report.add((node, RDF.type, SH.ValidationReport))
+    outcome = Outcome(report, {r: compiled.reasons[r] for r in compiled.fallback})
+    copied: set = set()
+    for check in compiled.checks:
+        started = time.perf_counter()
+        answer = solutions(store, check.query, use_default_graph_as_union=True)
+        names = [v.value for v in answer.variables]
+        for solution in answer:
+            row = {name: to_rdf(term) for name, term in zip(names, solution) if term is not None}
+            _add_result(report, node, shapes, check, row, copied)
+        outcome.queries += 1
+        key = str(check.rule).rsplit("/", 1)[-1]
+        outcome.seconds[key] = outcome.seconds.get(key, 0.0) + time.perf_counter() - started
+    if compiled.fallback:
+        started = time.perf_counter()
+        if fallback_runner is None:
+            from ..shacl import shacl_report
+
+            def fallback_runner(g):
+                return shacl_report(store, g)
+        others = _only(shapes, set(compiled.fallback))
+        theirs = fallback_runner(others)
+        for r in theirs.objects(None, SH.result):
+            report.add((node, SH.result, r))
+        for t in theirs:
+            if (t[0], RDF.type, SH.ValidationReport) not in theirs:
+                report.add(t)
+        outcome.seconds["pyshacl: " + ", ".join(sorted(str(r).rsplit("/", 1)[-1] for r in compiled.fallback))] = \
+            time.perf_counter() - started
+    report.add((node, SH.conforms, Literal(not any(report.objects(node, SH.result)))))
+    return outcome
+
+
+def _only(shapes: Graph, keep: set) -> Graph:
+    """The shapes graph with the targets of every named shape but those in `keep` removed."""
+    g = Graph()
+    for prefix, ns in shapes.namespaces():
+        g.bind(prefix, ns, override=True)
+    for s, p, o in shapes:
+        if p in TARGETS and s not in keep:
+            continue
+        g.add((s, p, o))
+    return g
+
+
+def _copy_tree(report: Graph, shapes: Graph, node, copied: set) -> None:
+    """A blank node of the shapes graph (a property shape, a path, a SPARQL constraint) and
+    what it reaches through blank nodes, copied into the report as pyshacl does."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if n in copied or not isinstance(n, BNode):
+            continue
+        copied.add(n)
+        for p, o in shapes.predicate_objects(n):
+            report.add((n, p, o))
+            todo.append(o)
+
+
+def _add_result(report: Graph, root, shapes: Graph, check: Check, row: dict, copied: set) -> None:
+    focus = row.pop("this", None)
+    if focus is None:
+        return
+    path = row.pop("path", None) if check.sparql else None
+    value = row.pop("value", None)
+    if value is None and check.value_is_focus:
+        value = focus
+    result_path = path if path is not None else check.path
+    r = BNode()
+    add = report.add
+    add((root, SH.result, r))
+    add((r, RDF.type, SH.ValidationResult))
+    add((r, SH.sourceConstraintComponent, check.component))
+    add((r, SH.sourceShape, check.source))
+    add((r, SH.resultSeverity, check.severity))
+    add((r, SH.focusNode, focus))
+    if value is not None:
+        add((r, SH.value, value))
+    if result_path is not None:
+        add((r, SH.resultPath, result_path))
+        _copy_tree(report, shapes, result_path, copied)
+    if check.constraint is not None:
+        add((r, SH.sourceConstraint, check.constraint))
+        _copy_tree(report, shapes, check.constraint, copied)
+    _copy_tree(report, shapes, check.source, copied)
+    for m in _messages(check, focus, path, value, row):
+        add((r, SH.resultMessage, m))
+
+
+def _messages(check: Check, focus, path, value, row: dict) -> list[Literal]:
+    if not check.messages:
+        name = str(check.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+        return [Literal(f"{name} constraint not met on {focus}" + (f" (value {value})" if value is not None else ""))]
+    if not check.sparql:
+        return list(check.messages)
+    # pyshacl: each {?var} / {$var} replaced by the solution's binding, the language dropped
+    bindings = dict(row)
+    bindings["this"] = focus
+    if path is not None:
+        bindings["path"] = path
+    if value is not None:
+        bindings["value"] = value
+    out = []
+    for m in check.messages:
+        text = str(m)
+        for var, val in bindings.items():
+            text = re.sub(f"{{[?$]{var}}}", str(val), text)
+        out.append(Literal(text))
+    return out
