@@ -138,7 +138,7 @@ def test_every_named_query_is_listed_with_the_terms_it_uses(ref, repo_settings):
     names = {q.name for q in ref.queries}
     assert names == {p.stem for p in repo_settings.queries_dir.glob("*.rq")}
     trace = next(q for q in ref.queries if q.name == "trace-task-to-national")
-    assert {"eli:based_on", "sp:number"} <= {t.short for t in trace.terms}
+    assert {"sp:derivesFrom", "sp:number"} <= {t.short for t in trace.terms}
 
 
 def test_the_groups_name_only_terms_that_exist(ref):
