@@ -4,6 +4,9 @@
             (eli:based_on; a basis that is inferred, not printed, is dashed)
     tree    the plan's parts, sections and task points, with their lead units
             (units stated per section, as in 江门, are shown on the section)
+    derived the plans derived from the plan (every plan whose eli:based_on chain reaches it),
+            level by level: on the national plan's page, the derivation tree of the register
+    register every plan of the graph and its bases (no --plan): docs/img/register-tree.svg
 
 Both read the built store with SPARQL and return SVG text; `render` picks one.
 Graphviz is a system package (Debian: graphviz); without `dot` a PictureError says so.
@@ -20,7 +23,7 @@ from . import vocab
 from .config import Settings
 from .errors import PictureError
 
-KINDS = ("chain", "tree")
+KINDS = ("chain", "tree", "derived", "register")
 FONT = "Noto Sans CJK SC, sans-serif"
 STYLE = f"""
   graph [fontname="{FONT}", fontsize=11, nodesep=0.3, ranksep=0.45];
@@ -33,7 +36,7 @@ LEVEL_COLOURS = {"national": "#fbe9e7", "provincial": "#fff4e0", "prefectural": 
 def render(store: ox.Store, settings: Settings, plan: str, kind: str) -> str:
     if kind not in KINDS:
         raise PictureError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
-    return (chain_svg if kind == "chain" else tree_svg)(store, settings, plan)
+    return {"chain": chain_svg, "tree": tree_svg, "derived": derived_svg, "register": register_svg}[kind](store, settings, plan)
 
 
 def plan_iri(settings: Settings, plan: str) -> str:
@@ -47,6 +50,15 @@ def chain_svg(store: ox.Store, settings: Settings, plan: str) -> str:
 
 def tree_svg(store: ox.Store, settings: Settings, plan: str) -> str:
     return svg(tree_dot(store, settings, plan))
+
+
+def derived_svg(store: ox.Store, settings: Settings, plan: str) -> str:
+    return svg(derivation_dot(store, settings, _check_plan(store, settings, plan)))
+
+
+def register_svg(store: ox.Store, settings: Settings, plan: str | None = None) -> str:
+    """Every plan of the graph with its bases (`plan` is not used)."""
+    return svg(derivation_dot(store, settings, None))
 
 
 # ---------------------------------------------------------------- queries
@@ -97,6 +109,55 @@ SELECT ?holder ?position ?name WHERE {
   ?a sp:role/skos:notation "lead" ; sp:position ?position ; sp:nameAsWritten ?name .
 }
 """
+
+
+# The plans below a plan (or every plan), and the eli:based_on links among them. A plan's label is
+# its jurisdiction, document number (standard form where printed otherwise) and date: titles of 80
+# plans would not fit one picture. A plan whose sources conflict is drawn dashed.
+DERIVED_PLANS = """
+SELECT ?plan ?place ?number ?date ?level ?start ?end ?conflict WHERE {
+  {plans}
+  ?plan a sp:Plan ; sp:level/skos:notation ?level ; eli:jurisdiction/skos:prefLabel ?place .
+  FILTER(LANG(?place) = "zh")
+  OPTIONAL { ?plan sp:documentNumberNormalized ?normal }
+  OPTIONAL { ?plan eli:id_local ?printed }
+  BIND(COALESCE(?normal, ?printed) AS ?number)
+  OPTIONAL { ?plan eli:date_document ?date }
+  OPTIONAL { ?plan sp:periodStart ?start ; sp:periodEnd ?end }
+  BIND(EXISTS { ?plan sp:flag/skos:notation "conflicting-sources" } AS ?conflict)
+}
+"""
+
+DERIVED_EDGES = """
+SELECT DISTINCT ?from ?to WHERE { {plans} ?plan eli:based_on ?to . BIND(?plan AS ?from) }
+"""
+
+
+def derivation_dot(store: ox.Store, settings: Settings, root: str | None) -> str:
+    scope = f"?plan eli:based_on* <{root}> ." if root else "?plan a sp:Plan ."
+    plans: dict[str, dict] = {}
+    for r in vocab.select(store, DERIVED_PLANS.replace("{plans}", scope), settings.base):
+        plans.setdefault(str(r["plan"]), r)  # a plan with two zh names of its place: one node
+    edges = sorted((r["from"], r["to"]) for r in vocab.select(store, DERIVED_EDGES.replace("{plans}", scope), settings.base)
+                   if r["from"] in plans and r["to"] in plans)
+    ids = {iri: f"p{i}" for i, iri in enumerate(sorted(plans))}
+    lines = ["digraph derived {", STYLE, "  rankdir=TB;", "  ranksep=0.6;", "  node [fontsize=9];"]
+    for level in ("national", "provincial", "prefectural", "county"):
+        members = sorted((p for p in plans.values() if p["level"] == level), key=lambda p: (p["place"], p["plan"]))
+        if not members:
+            continue
+        lines.append("  { rank=same;")
+        for p in members:
+            period = f"{p['start']}–{p['end']}" if p["start"] else ""
+            label = "\n".join(x for x in (p["place"], p["number"] or "", p["date"] or period) if x)
+            extra = (', penwidth=2' if p["plan"] == root else "") + (', style="rounded,filled,dashed"' if p["conflict"] == "true" else "")
+            lines.append(f"    {ids[p['plan']]} [label={quote(label)}, fillcolor=\"{LEVEL_COLOURS[level]}\", "
+                         f"URL={quote(p['plan'])}, tooltip={quote(p['plan'])}{extra}];")
+        lines.append("  }")
+    for a, b in edges:
+        lines.append(f"  {ids[b]} -> {ids[a]};")  # from the basis down to the plan derived from it
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _rows(store: ox.Store, settings: Settings, query: str, plan: str) -> list[dict]:
