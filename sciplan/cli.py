@@ -229,10 +229,14 @@ def add_picture(sub) -> None:
     p = _parser_for(sub, "picture", "draw a plan's derivation chain or its tree as SVG (laid out in Python: no system package)", """
         sciplan picture --plan plan/440115/2022-2025 --kind chain -o nansha-chain.svg
         sciplan picture --plan https://w3id.org/sciplan/plan/440115/2022-2025 --kind tree -o nansha-tree.svg
+        sciplan picture --plan plan/cn/2021-2035 --kind derived -o derived.svg   # every plan derived from it
+        sciplan picture --kind register -o docs/img/register-tree.svg            # every plan and its bases
     """)
-    p.add_argument("--plan", required=True, help="plan IRI, absolute or relative to the base (plan/440115/2022-2025)")
-    p.add_argument("--kind", choices=("chain", "tree"), default="chain",
-                   help="chain (plan → based_on … national) or tree (parts, sections, task points, lead units)")
+    p.add_argument("--plan", help="plan IRI, absolute or relative to the base (plan/440115/2022-2025); "
+                                  "every kind but register needs it")
+    p.add_argument("--kind", choices=("chain", "tree", "derived", "register"), default="chain",
+                   help="chain (plan → based_on … national), tree (parts, sections, task points, lead units), "
+                        "derived (the plans derived from the plan) or register (every plan and its bases)")
     p.add_argument("--output", "-o", help="SVG file to write (default: standard output)")
     p.set_defaults(run=run_picture)
 
@@ -241,7 +245,9 @@ def run_picture(args, settings) -> int:
     from .pictures import render
     from .store import open_store
 
-    svg = render(open_store(settings.store), settings, args.plan, args.kind)
+    if args.plan is None and args.kind != "register":
+        raise UsageError(f"--plan is needed for --kind {args.kind}")
+    svg = render(open_store(settings.store), settings, args.plan or "", args.kind)
     write_output(args.output, svg.encode("utf-8"))
     return EXIT_OK
 

@@ -18,6 +18,8 @@ page (the server passes its own mapping, so a self-hosted server's figures stay 
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import unicodedata
 from collections.abc import Callable
 from html import escape
@@ -28,7 +30,7 @@ from . import vocab
 from .config import Settings
 from .errors import PictureError
 
-KINDS = ("chain", "tree")
+KINDS = ("chain", "tree", "derived", "register")
 FONT = "Noto Sans CJK SC, Noto Sans SC, sans-serif"
 WIDTH = 360       # user units; a phone 390 px wide shows it at about 1:1
 FONT_SIZE = 13
@@ -42,7 +44,7 @@ Href = Callable[[str], str]
 def render(store: ox.Store, settings: Settings, plan: str, kind: str, href: Href | None = None) -> str:
     if kind not in KINDS:
         raise PictureError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
-    return (chain_svg if kind == "chain" else tree_svg)(store, settings, plan, href)
+    return {"chain": chain_svg, "tree": tree_svg, "derived": derived_svg, "register": register_svg}[kind](store, settings, plan, href)
 
 
 def plan_iri(settings: Settings, plan: str) -> str:
@@ -304,3 +306,87 @@ def tree_layout(store: ox.Store, settings: Settings, plan: str, href: Href) -> s
                 head = f"{task['number']}. " if task["number"] else "—— "
                 node(3, task_iri, head + task["title"], task["lead"])
     return _document(y + 6, "结构 structure: " + title, body)
+
+
+# ---------------------------------------------------------------- the register's derivation tree
+# Up to ~100 plans across four levels is a graph with many crossings, which a layout engine draws
+# well and a column does not: these two figures use Graphviz when `dot` is installed; without it
+# render() raises PictureError, and the page shows the figure as a sentence.
+
+def derived_svg(store: ox.Store, settings: Settings, plan: str, href: Href | None = None) -> str:
+    return svg(derivation_dot(store, settings, _check_plan(store, settings, plan)))
+
+
+def register_svg(store: ox.Store, settings: Settings, plan: str | None = None, href: Href | None = None) -> str:
+    """Every plan of the graph with its bases (`plan` is not used)."""
+    return svg(derivation_dot(store, settings, None))
+
+
+DOT_FONT = "Noto Sans CJK SC, sans-serif"
+STYLE = f"""
+  graph [fontname="{DOT_FONT}", fontsize=11, nodesep=0.3, ranksep=0.45];
+  node  [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#4a78a8", fontname="{DOT_FONT}", fontsize=10];
+  edge  [fontname="{DOT_FONT}", fontsize=9, color="#555555"];
+"""
+# The plans below a plan (or every plan), and the eli:based_on links among them. A plan's label is
+# its jurisdiction, document number (standard form where printed otherwise) and date: titles of 80
+# plans would not fit one picture. A plan whose sources conflict is drawn dashed.
+DERIVED_PLANS = """
+SELECT ?plan ?place ?number ?date ?level ?start ?end ?conflict WHERE {
+  {plans}
+  ?plan a sp:Plan ; sp:level/skos:notation ?level ; eli:jurisdiction/skos:prefLabel ?place .
+  FILTER(LANG(?place) = "zh")
+  OPTIONAL { ?plan sp:documentNumberNormalized ?normal }
+  OPTIONAL { ?plan eli:id_local ?printed }
+  BIND(COALESCE(?normal, ?printed) AS ?number)
+  OPTIONAL { ?plan eli:date_document ?date }
+  OPTIONAL { ?plan sp:periodStart ?start ; sp:periodEnd ?end }
+  BIND(EXISTS { ?plan sp:flag/skos:notation "conflicting-sources" } AS ?conflict)
+}
+"""
+
+DERIVED_EDGES = """
+SELECT DISTINCT ?from ?to WHERE { {plans} ?plan eli:based_on ?to . BIND(?plan AS ?from) }
+"""
+
+
+def derivation_dot(store: ox.Store, settings: Settings, root: str | None) -> str:
+    scope = f"?plan eli:based_on* <{root}> ." if root else "?plan a sp:Plan ."
+    plans: dict[str, dict] = {}
+    for r in vocab.select(store, DERIVED_PLANS.replace("{plans}", scope), settings.base):
+        plans.setdefault(str(r["plan"]), r)  # a plan with two zh names of its place: one node
+    edges = sorted((r["from"], r["to"]) for r in vocab.select(store, DERIVED_EDGES.replace("{plans}", scope), settings.base)
+                   if r["from"] in plans and r["to"] in plans)
+    ids = {iri: f"p{i}" for i, iri in enumerate(sorted(plans))}
+    lines = ["digraph derived {", STYLE, "  rankdir=TB;", "  ranksep=0.6;", "  node [fontsize=9];"]
+    for level in ("national", "provincial", "prefectural", "county"):
+        members = sorted((p for p in plans.values() if p["level"] == level), key=lambda p: (p["place"], p["plan"]))
+        if not members:
+            continue
+        lines.append("  { rank=same;")
+        for p in members:
+            period = f"{p['start']}–{p['end']}" if p["start"] else ""
+            label = "\n".join(x for x in (p["place"], p["number"] or "", p["date"] or period) if x)
+            extra = (', penwidth=2' if p["plan"] == root else "") + (', style="rounded,filled,dashed"' if p["conflict"] == "true" else "")
+            lines.append(f"    {ids[p['plan']]} [label={quote(label)}, fillcolor=\"{LEVEL_COLOURS[level]}\", "
+                         f"URL={quote(p['plan'])}, tooltip={quote(p['plan'])}{extra}];")
+        lines.append("  }")
+    for a, b in edges:
+        lines.append(f"  {ids[b]} -> {ids[a]};")  # from the basis down to the plan derived from it
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def svg(dot_source: str) -> str:
+    """Run `dot -Tsvg` on DOT text."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise PictureError("Graphviz `dot` is not installed (Debian: apt-get install graphviz)")
+    done = subprocess.run([dot, "-Tsvg"], input=dot_source.encode("utf-8"), capture_output=True, timeout=120)
+    if done.returncode != 0:
+        raise PictureError(f"dot failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout.decode("utf-8")

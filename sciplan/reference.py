@@ -49,7 +49,8 @@ SCHEME_LISTING = 60        # members of a scheme listed on the page (the jurisdi
 # still documented, in the last section (OTHER), so a new term is never left out.
 GROUPS = [
     ("plans", "规划及其元数据", "Plans and their metadata",
-     ["Plan", "issuedBy", "dateIssued", "datePublished", "documentNumberNormalized", "periodStart", "periodEnd", "level"]),
+     ["Plan", "issuedBy", "dateIssued", "datePublished", "documentNumberNormalized", "periodStart", "periodEnd", "level",
+      "citedBasis"]),
     ("structure", "结构：部分、行动/工程、要点", "Structure: parts, sections, task points",
      ["Part", "Section", "TaskPoint", "partKind", "number", "order", "bodyTitle", "text"]),
     ("division-of-work", "分工：牵头与配合单位", "Division of work: lead and cooperating units",
@@ -61,7 +62,7 @@ GROUPS = [
       "measurementYear", "verbatim"]),
     ("provenance", "出处与数据质量", "Provenance and data quality",
      ["SourceDocument", "SourcedStatement", "sourceText", "sourceRow", "sourceParagraph", "sourceLine", "sourceSheet",
-      "sourceRowNumber", "paragraphLine", "sha256", "flag", "flagNote"]),
+      "sourceRowNumber", "paragraphLine", "sha256", "sourceKind", "flag", "flagNote"]),
     ("alignment", "跨规划：派生与对应", "Across plans: derivation and alignment",
      ["AlignmentProposal", "CuratedLink", "matchMethod", "score", "titleCharScore", "titleWordScore", "textScore", "decision", "reason"]),
     ("derived", "派生捷径（派生图）", "Derived shortcuts (the derived graph, <base>graph/derived)",

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 
 from . import vocab
 from .config import DEFAULT_BASE, Settings
@@ -38,6 +38,7 @@ ENGINES = ("sets", "pyshacl")
 ELI = vocab.ELI
 RDFS_LABEL = ox.NamedNode(str(RDFS.label))
 RDF_TYPE = ox.NamedNode(str(RDF.type))
+DCTERMS_IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
 TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target}
 
 
@@ -293,6 +294,26 @@ def subjects_of_graph(store: ox.Store, graph: str) -> set[str]:
             if isinstance(q.subject, ox.NamedNode)}
 
 
+def subjects_of_plan(store: ox.Store, iri: str, plans: dict[str, tuple[str, str]]) -> set[str]:
+    """The nodes whose results a plan's validation keeps: its graph's; in a graph of several plans (the
+    register, data/ttl/register.ttl), only the plan and the nodes below its IRI (statements, targets)."""
+    graph = plans[iri][0]
+    subjects = subjects_of_graph(store, graph)
+    if sum(1 for g, _ in plans.values() if g == graph) == 1:
+        return subjects
+    return {s for s in subjects if s == iri or s.startswith(iri + "/")}
+
+
+def plan_by_id(store: ox.Store, ref: str, base: str) -> str | None:
+    """The plan whose short id (dcterms:identifier) is `ref`: how a plan of the register, which shares its
+    graph with the others, is named on the command line."""
+    for q in store.quads_for_pattern(None, DCTERMS_IDENTIFIER, ox.Literal(ref), None):
+        if isinstance(q.subject, ox.NamedNode) and next(iter(store.quads_for_pattern(
+                q.subject, RDF_TYPE, ox.NamedNode(base + "def/Plan"), None)), None):
+            return q.subject.value
+    return None
+
+
 # ---------------------------------------------------------------- running
 
 def validate_built(settings: Settings, plan: str | None = None, engine: str = "sets") -> Validation:
@@ -328,9 +349,9 @@ def validate_store(store: ox.Store, settings: Settings, base: str | None = None,
     plans = plan_graphs(store, base, titles=plan is None)
     data, keep, scope = store, None, "整个知识图谱"
     if plan is not None:
-        iri = resolve_plan(plan, plans, base)
+        iri = resolve_plan(plan_by_id(store, plan, base) or plan, plans, base)
         data = plan_scope(store, base, iri, plans)
-        keep = subjects_of_graph(store, plans[iri][0])
+        keep = subjects_of_plan(store, iri, plans)
         plans = {iri: (plans[iri][0], plan_title(store, ox.NamedNode(iri)))}
         scope = plans[iri][1]
     fallback: dict[str, str] = {}

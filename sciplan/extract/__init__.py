@@ -23,7 +23,7 @@ import yaml
 from ..config import Settings
 from ..errors import file_errors
 from ..generated import write_files
-from . import jiangmen, nansha, readers
+from . import jiangmen, nansha, readers, register
 from .readers.grid import parse_columns
 from .table import Table, assemble
 from .writer import Bodies, CurationError, PlanWriter, jurisdictions_graph, schemes_graph, serialize, sources_graph
@@ -164,8 +164,10 @@ def plan_path(settings: Settings, plan: str) -> Path:
     return settings.data_dir / "plans" / f"{plan}.ttl"
 
 
-def render_all(settings: Settings) -> dict[Path, str]:
-    """Every generated file and its Turtle text."""
+def render_all(settings: Settings, with_register: bool = False) -> dict[Path, str]:
+    """Every generated file and its Turtle text; with_register adds data/curation/register.yaml
+    (data/ttl/register.ttl and the register's statements about plans.yaml plans). The command does not
+    pass it yet: the shipped graph takes the register in a later change (docs/register-model.md)."""
     cur = load_curation(settings)
     out = {
         settings.data_dir / "schemes.ttl": serialize(schemes_graph(cur.schemes), HEADER.format(
@@ -176,11 +178,50 @@ def render_all(settings: Settings) -> dict[Path, str]:
                                                            HEADER.format(what="Bodies named by the plans, one node per real body per jurisdiction.")),
         settings.data_dir / "sources.ttl": sources_text(cur, settings),
     }
+    registered = registered_plans(cur) if with_register else None
     for spec in cur.plans.values():
-        out[plan_path(settings, spec["id"])] = plan_text(spec, plan_writer(spec, cur, settings))
+        writer = plan_writer(spec, cur, settings)
+        if registered is not None:
+            register.add_to_existing(writer, registered)
+        out[plan_path(settings, spec["id"])] = plan_text(spec, writer)
+    if registered is not None:
+        # one graph for the register (its plans, pages and places): a named graph per registered plan would
+        # multiply the store's graphs, and a query over a dataset of many graphs is slow in Oxigraph
+        graph = register.register_graph(registered, cur.jurisdictions)
+        new = registered.new_entries()
+        for r in new:
+            writer = register.RegisterPlanWriter(r, registered, cur.sources, cur.bodies)
+            writer.metadata()
+            graph += writer.g
+        out[settings.data_dir / "register.ttl"] = serialize(graph, HEADER.format(
+            what=f"The register of plans (data/curation/register.yaml): {len(new)} plans read on public web pages, "
+                 "their pages, and the jurisdictions they add with GB/T 2260 codes."))
     return out
 
 
-def write_all(settings: Settings, check: bool = False) -> list[Path]:
-    """Write (or with check=True only compare) the generated files; returns those that changed."""
-    return write_files(render_all(settings), check)
+def registered_plans(cur: Curation) -> register.Registered | None:
+    """data/curation/register.yaml resolved against plans.yaml; its pages join the sources the writers know."""
+    reg = register.load(cur.dir)
+    if reg is None:
+        return None
+    for ident, spec in reg.sources.items():
+        if ident in cur.sources and cur.sources[ident].get("url") != spec["url"]:
+            raise CurationError(f"{reg.path}: source {ident!r} is also a source of plans.yaml with another address "
+                                f"({cur.sources[ident].get('url') or cur.sources[ident].get('file')}); rename one")
+        cur.sources.setdefault(ident, spec)
+    return register.Registered(reg, cur.plans, cur.jurisdictions)
+
+
+def write_all(settings: Settings, check: bool = False, with_register: bool = False) -> list[Path]:
+    """Write (or with check=True only compare) the generated files; returns those that changed.
+
+    A plan file (data/ttl/plans/*.ttl) or data/ttl/register.ttl that no curated entry gives any more —
+    a register entry removed or renamed — is stale: reported by --check, removed by a write."""
+    files = render_all(settings, with_register)
+    stale = sorted(p for p in [*(settings.data_dir / "plans").glob("*.ttl"), settings.data_dir / "register.ttl"]
+                   if p.exists() and p not in files)
+    changed = write_files(files, check)
+    if not check:
+        for path in stale:
+            path.unlink()
+    return changed + stale

@@ -251,6 +251,9 @@ class PlanWriter:
         # Names of unit cells that resolve to no declared body: name → where each was printed (holder path, role).
         self.new_bodies: dict[str, list[tuple[str, str]]] = {}
         self.parsed_plan: ParsedPlan | None = None  # the plan's table as read, once `parsed` has written it
+        # The compiled record web-page facts are derived from (prov:wasDerivedFrom): parent-plans.md for
+        # plans.yaml, the register (data/curation/register.yaml) for facts written by extract/register.py.
+        self.compiled = "parent-plans"
 
     # -- helpers
     def flag(self, subject: URIRef, flag: str, note_en: str, note_zh: str | None = None) -> None:
@@ -274,7 +277,7 @@ class PlanWriter:
             if self.sources[ident].get("mirror"):
                 self.flag(st, "mirror-source", "Read on a mirror site of doubtful quality.", "来源为质量存疑的镜像网站。")
         if not source_ids or any(self.sources[i].get("url") for i in source_ids):
-            self.g.add((st, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
+            self.g.add((st, PROV.wasDerivedFrom, node(iris.source(self.compiled))))
         if inferred:
             self.flag(st, "inferred", inferred, inferred_zh)
 
@@ -398,7 +401,7 @@ class PlanWriter:
             if self.sources[ident].get("mirror"):
                 self.flag(n, "mirror-source", "Read on a mirror site of doubtful quality.", "来源为质量存疑的镜像网站。")
         if q.get("sources"):
-            g.add((n, PROV.wasDerivedFrom, node(iris.source("parent-plans"))))
+            g.add((n, PROV.wasDerivedFrom, node(iris.source(self.compiled))))
         elif self.source is not None:
             g.add((n, PROV.wasDerivedFrom, self.source))
 
