@@ -5,6 +5,7 @@
 #   2. the package and its test tools into it;
 #   3. the CJK font the pages name (Debian fonts-noto-cjk), when root or password-less sudo can
 #      install it; otherwise it says how, since Chinese would show as boxes without it;
+#   3b. the query editor's web assets (npm ci), when npm is present;
 #   4. `sciplan build`, then `sciplan serve` on $PORT (default 8080).
 # SCIPLAN_SETUP_DRY_RUN=1 prints the steps instead of running them; --no-serve stops after the build.
 set -euo pipefail
@@ -33,6 +34,12 @@ if [ ! -x "$VENV/bin/python" ]; then
     }
 fi
 run "$VENV/bin/python" -m pip install -q -e '.[test]'
+# The query page's editor (YASGUI, package-lock.json); without npm the page is a plain text box.
+if command -v npm >/dev/null 2>&1; then
+    run npm ci --ignore-scripts --no-audit --no-fund --loglevel=error || echo "setup: npm ci failed; the query page falls back to a plain text box" >&2
+else
+    echo "setup: npm not found; the query page will be a plain text box (Debian: apt-get install npm)" >&2
+fi
 
 if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK SC"; then
     if [ "$(id -u)" = 0 ]; then

@@ -1,4 +1,4 @@
-"""The query page (/), the downloads page and its files, and the VoID description.
+"""The home page (/; /?query= goes on to the editor at /query), the downloads page and its files, and the VoID description.
 
 The files and the description are read from what `sciplan build` published beside the store
 (sciplan/publish.py); nothing here computes them.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotAcceptable
 
 from sciplan.describe import DISTRIBUTIONS, PREFIXES
@@ -27,6 +27,8 @@ EXPORT_MISSING = "the CSV task table is not available yet: sciplan.export is not
 
 @bp.route("/")
 def index():
+    if "query" in request.args:  # shared links of the old query page: the editor is at /query now
+        return redirect(url_for("query_page.editor", **request.args), code=302)
     state = current()
     return render_template(
         "index.html",

@@ -47,7 +47,7 @@ def endpoint():
     fmt_param = single(params, "format")
     accept = request.accept_mimetypes
     if request.method in ("GET", "HEAD") and not fmt_param and neg.choose(accept, neg.RESULTS + neg.RDF + (neg.HTML,)) is neg.HTML:
-        return redirect(url_for("pages.index", query=query), 303)  # a browser: show the query page
+        return redirect(url_for("query_page.editor", query=query), 303)  # a browser: show the query page
     results_fmt = neg.choose(accept, neg.RESULTS, fmt_param)
     rdf_fmt = neg.choose(accept, neg.RDF, fmt_param)
     if results_fmt is None and rdf_fmt is None:
@@ -182,7 +182,7 @@ def service_description():
     if fmt is None:
         raise NotAcceptable(f"the service description is available as {neg.describe_offer(neg.RDF)}")
     if fmt is neg.HTML:
-        return redirect(url_for("pages.index"), 303)
+        return redirect(url_for("query_page.editor"), 303)
     state = current()
     data = ox.serialize(
         description_triples(endpoint_url(state), state.graph_sizes()),

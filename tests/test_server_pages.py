@@ -36,11 +36,6 @@ def describe_title(path) -> str:
     return read_header(path.read_text(encoding="utf-8"), "title")
 
 
-def test_query_page_keeps_the_query_from_the_url(server_client):
-    html = server_client.get("/", query_string={"query": "SELECT ?x <b> WHERE {}"}).get_data(as_text=True)
-    assert "SELECT ?x &lt;b&gt; WHERE {}</textarea>" in html
-
-
 def test_examples_all_run(server_client, repo_settings):
     """Every example runs; one that calls a SERVICE off the allowlist is refused for that reason only."""
     for path in sorted(repo_settings.queries_dir.glob("*.rq")):

@@ -147,7 +147,7 @@ def test_browser_asking_the_endpoint_is_sent_to_the_query_page(server_client):
         headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
     )
     assert response.status_code == 303
-    assert response.headers["Location"].startswith("/?query=ASK")
+    assert response.headers["Location"].startswith("/query?query=ASK")
 
 
 # ---- the dataset of a request -------------------------------------------------
@@ -365,7 +365,7 @@ def test_service_description_in_every_rdf_format(server_client, accept):
 def test_service_description_refusals_and_browser(server_client):
     assert server_client.get("/sparql", headers={"Accept": "image/png"}).status_code == 406
     browser = server_client.get("/sparql", headers={"Accept": "text/html"})
-    assert browser.status_code == 303 and browser.headers["Location"] == "/"
+    assert browser.status_code == 303 and browser.headers["Location"] == "/query"
 
 
 def test_json_results_keep_chinese_readable(server_client):
