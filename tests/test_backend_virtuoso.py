@@ -36,9 +36,11 @@ pytestmark = pytest.mark.skipif(
     reason="Virtuoso is not installed (virtuoso-t and isql-vt; Debian: apt-get install virtuoso-opensource)",
 )
 
-# Competency queries whose answers Virtuoso gives as SPARQL 1.1 says.
+# Competency queries whose answers Virtuoso gives as SPARQL 1.1 says. tasks-without-counterpart is
+# left out since it became a MINUS over an alternative property path (evaluated once, not per task,
+# by Oxigraph): Virtuoso 7 keeps rows that MINUS removes there (seen: more rows than the embedded store gives).
 COMPARED = ["tasks-per-plan", "plans-and-bases", "lead-units-by-function", "section-derivation",
-            "tasks-led-by-function", "tasks-without-counterpart"]
+            "tasks-led-by-function"]
 
 INI = """[Database]
 DatabaseFile = {d}/virtuoso.db
