@@ -1,8 +1,8 @@
 """The set-at-a-time engine (sciplan.engine) against pyshacl, its reference: the same results.
 
 Both engines run on the shipped graph, on every broken copy the shape tests of
-tests/test_validate_shapes.py make (each of their calls to `validate` runs both engines
-here), and on a small synthetic graph with its injected defects. A result is compared
+tests/test_validate_shapes.py and the register's shape tests of tests/test_register.py make
+(each of their calls to `validate` runs both engines here), and on a small synthetic graph with its injected defects. A result is compared
 by focus node, rule and source shape (a property shape by its path), component, path,
 value (as an RDF term), severity and message. Every named shape of shapes/ must fire in
 at least one of those runs, so a new shape needs a mutation test to pass.
@@ -16,15 +16,22 @@ from collections import Counter
 import pytest
 from rdflib.namespace import SH
 
+import test_register as register_tests
 import test_validate_shapes as shape_tests
 from conftest import ValidateKG
 from sciplan.cli import main
 from sciplan.config import Settings
+from sciplan.store import build
 from sciplan.validate import load_shapes, rules_of, validate_built, validate_store
 
 FIRED: set[str] = set()
 SHAPE_TESTS = [(name, fn) for name, fn in inspect.getmembers(shape_tests, inspect.isfunction)
                if name.startswith("test_") and fn.__module__ == shape_tests.__name__]
+# The register's shape tests run on their fixture register (their first argument is `reg_kg`).
+REGISTER_TESTS = [(name, fn) for name, fn in inspect.getmembers(register_tests, inspect.isfunction)
+                  if name.startswith("test_") and fn.__module__ == register_tests.__name__
+                  and list(inspect.signature(fn).parameters)[:1] == ["reg_kg"]]
+reg_settings = register_tests.reg_settings  # the session fixture: the fixture register's data root
 
 
 def results(v) -> Counter:
@@ -69,8 +76,15 @@ def differential_kg(kg_store_path, repo_settings) -> DifferentialKG:
     return DifferentialKG(kg_store_path, repo_settings)
 
 
-def _calls():
-    for name, fn in SHAPE_TESTS:
+@pytest.fixture(scope="module")
+def differential_reg_kg(reg_settings, tmp_path_factory) -> DifferentialKG:
+    settings = reg_settings.with_(store=tmp_path_factory.mktemp("register-differential") / "store")
+    build(settings)
+    return DifferentialKG(settings.store, settings)
+
+
+def _calls(tests=SHAPE_TESTS):
+    for name, fn in tests:
         marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
         if not marks:
             yield pytest.param(fn, {}, id=name)
@@ -87,6 +101,11 @@ def test_each_mutation_of_the_shape_tests_gives_the_same_results(differential_kg
     test(differential_kg, **kwargs)
 
 
+@pytest.mark.parametrize("test, kwargs", list(_calls(REGISTER_TESTS)))
+def test_each_mutation_of_the_register_shape_tests_gives_the_same_results(differential_reg_kg, test, kwargs):
+    test(differential_reg_kg, **kwargs)
+
+
 def test_the_shipped_graph_gives_the_same_results(kg_store_path):
     settings = Settings(store=kg_store_path)
     assert_same(validate_built(settings), validate_built(settings, engine="pyshacl"), "the shipped graph")
@@ -101,11 +120,14 @@ def test_a_small_synthetic_graph_with_its_defects_gives_the_same_results(tmp_pat
     assert_same(sets, validate_built(settings, engine="pyshacl"), "synthetic scale 0.003")
 
 
-def test_every_shape_fires_in_some_differential_run(differential_kg, repo_settings, kg_store_path):
+def test_every_shape_fires_in_some_differential_run(differential_kg, differential_reg_kg, repo_settings, kg_store_path):
     """A shape that no run makes fire is not held to pyshacl: give it a mutation test."""
     rules = {str(r).rsplit("/", 1)[-1] for r in rules_of(load_shapes(repo_settings, repo_settings.base))}
     if not rules <= FIRED:  # run on its own: do the runs here
         for param in _calls():
             test, kwargs = param.values
             test(differential_kg, **kwargs)
+        for param in _calls(REGISTER_TESTS):
+            test, kwargs = param.values
+            test(differential_reg_kg, **kwargs)
     assert rules - FIRED == set(), f"shapes that no differential run makes fire: {sorted(rules - FIRED)}"
