@@ -103,6 +103,12 @@ class TableError(InputError):
 
 # ---- 1: the data or the query failed -------------------------------------------------------
 
+class Uncompilable(SciplanError):
+    """A shape construct the set-at-a-time engine (sciplan.engine) does not translate. The engine
+    catches it and leaves that shape to pyshacl (named in the report); it reaches a user only if
+    that hand-over is broken, and then as a failure (exit 1)."""
+
+
 class QueryError(SciplanError):
     """A query could not be read, parsed or evaluated; the message says why."""
 

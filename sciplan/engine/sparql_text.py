@@ -17,8 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 
-class Uncompilable(Exception):
-    """A shape construct the set-at-a-time engine does not translate."""
+from ..errors import Uncompilable  # noqa: F401 - raised here; one family of errors (sciplan/errors.py)
 
 
 _TOKEN = re.compile(r'''
