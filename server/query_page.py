@@ -21,6 +21,7 @@ from sciplan.errors import ConfigError
 from . import negotiation as neg
 from .display import LABEL_PROPERTIES, Display
 from .state import current
+from .views import leading_comments
 
 bp = Blueprint("query_page", __name__)
 
@@ -31,7 +32,7 @@ GALLERY_FILE = "gallery.yaml"
 OTHER_GROUP = {"id": "other", "zh": "其他", "en": "Other"}
 TITLE_SPLIT = re.compile(r"^(\S*?[^\x00-\x7f])(?:\s+|(?=[A-Za-z0-9]))(.*)$")
 # `# Question: …`, `# Answer for 南沙 …: …`, `# Answer (excerpt): …` start a field; other comment lines continue it
-HEADER_KEY = re.compile(r"^#\s*(title|Question|Answer|service)\b[^:]{0,80}:\s*(.*)$")
+HEADER_KEY = re.compile(r"^(title|Question|Answer|service)\b[^:]{0,80}:\s*(.*)$")  # on a comment without its "#"
 LABELS_MAX = 2000  # IRIs per /query/labels request: a page of results asks for far fewer
 
 
@@ -127,18 +128,13 @@ def read_example(path: Path) -> Example:
     text = path.read_text(encoding="utf-8")
     fields: dict[str, list[str]] = {}
     current_key = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("#"):
-            if stripped:
-                break
-            continue
-        match = HEADER_KEY.match(stripped)
+    for comment in leading_comments(text):
+        match = HEADER_KEY.match(comment)
         if match:
             current_key = match.group(1).lower()
             fields.setdefault(current_key, []).append(match.group(2).strip())
         elif current_key:
-            fields[current_key].append(stripped.lstrip("#").strip())
+            fields[current_key].append(comment)
     title = " ".join(fields.get("title", [])) or path.stem
     split = TITLE_SPLIT.match(title)
     zh, en = (split.group(1), split.group(2).strip()) if split else (title, "")
