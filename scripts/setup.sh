@@ -47,7 +47,7 @@ if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK SC"; then
     elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
         run sudo apt-get install -y -q fonts-noto-cjk || echo "setup: could not install fonts-noto-cjk; Chinese may show as boxes" >&2
     else
-        echo "setup: no CJK font found; for Chinese to render, install one: sudo apt-get install fonts-noto-cjk" >&2
+        echo "setup: no CJK system font found (sudo apt-get install fonts-noto-cjk); browsers get Chinese from the web font npm installed" >&2
     fi
 fi
 

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from sciplan.config import Settings
 from sciplan.errors import RemoteError
 
-from . import browse, headers, linked_data, negotiation, pages, query_page, reference, sparql
+from . import browse, fonts, headers, linked_data, negotiation, pages, query_page, reference, sparql
 from .errors import QueryFailed, status_for
 from .state import State, current
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings, store=None) -> Flask:
     if options.proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
     app.after_request(headers.secure)
-    for blueprint in (sparql.bp, pages.bp, query_page.bp, browse.bp, reference.bp, linked_data.bp):  # linked data last: it takes every other path
+    for blueprint in (sparql.bp, pages.bp, query_page.bp, browse.bp, fonts.bp, reference.bp, linked_data.bp):  # linked data last: it takes every other path
         app.register_blueprint(blueprint)
     _install_access_log(app)
     _install_error_handlers(app)

@@ -1,4 +1,4 @@
-"""Pages for reading: the source texts with line anchors (/sources/<file>).
+"""Pages for reading: the home page's lists (/) and the source texts with line anchors (/sources/<file>).
 
 A record's provenance cites a line of a file in data/sources (the views link
 `<base>sources/<file>#L<n>`); this page shows that file as it is, one anchor per
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from sciplan.vocab import DCTERMS, DCTERMS_TITLE
 
@@ -136,9 +136,20 @@ def node_text(node: dict) -> str:
 
 
 
-@bp.route("/browse")
+@bp.route("/")
 def home():
-    """Plans by level, places and bodies to browse; ?q= keeps the entries whose title or name holds it."""
+    """The home page: plans by level, places and bodies to browse; ?q= keeps the entries whose title or name holds it.
+
+    /?query= is a shared link of the query page that lived here first: it goes on to the editor at /query.
+    """
+    if "query" in request.args:
+        return redirect(url_for("query_page.editor", **request.args), code=302)
     query = request.args.get("q", "").strip()
     lists, matches = home_lists(query)
     return render_template("home.html", lists=lists, q=query, matches=matches)
+
+
+@bp.route("/browse")
+def browse():
+    """Where the home page's lists were before they became the home page: links to it keep working."""
+    return redirect(url_for("browse.home", **request.args), code=301)

@@ -1,4 +1,4 @@
-"""The home page (/; /?query= goes on to the editor at /query), the downloads page and its files, and the VoID description.
+"""The downloads page and its files, and the VoID description.
 
 The files and the description are read from what `sciplan build` published beside the store
 (sciplan/publish.py); nothing here computes them.
@@ -6,10 +6,9 @@ The files and the description are read from what `sciplan build` published besid
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import NotAcceptable
 
 from sciplan.describe import DISTRIBUTIONS, PREFIXES
@@ -18,34 +17,11 @@ from . import negotiation as neg
 from .browse import source_listing
 from .display import Display
 from .state import current
-from .views import local_name, read_header, words
+from .views import local_name, words
 
 bp = Blueprint("pages", __name__)
 
 EXPORT_MISSING = "the CSV task table is not available yet: sciplan.export is not installed in this version"
-
-
-@bp.route("/")
-def index():
-    if "query" in request.args:  # shared links of the old query page: the editor is at /query now
-        return redirect(url_for("query_page.editor", **request.args), code=302)
-    state = current()
-    return render_template(
-        "index.html",
-        examples=examples(state.settings.queries_dir),
-        query=request.args.get("query", ""),
-        base=state.settings.base,
-        max_rows=state.options.max_rows,
-    )
-
-
-def examples(directory: Path) -> list[dict]:
-    """The repository's example queries: queries/*.rq, titled by their `# title:` line."""
-    found = []
-    for path in sorted(Path(directory).glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        found.append({"name": path.stem, "title": read_header(text, "title") or path.stem, "query": text})
-    return found
 
 
 @bp.route("/downloads")

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, g, redirect, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
 
 from sciplan.vocab import FORMATS as FORMATS_NS
@@ -181,17 +181,47 @@ def service_description():
     fmt = neg.choose(request.accept_mimetypes, neg.RDF + (neg.HTML,), request.args.get("format"))
     if fmt is None:
         raise NotAcceptable(f"the service description is available as {neg.describe_offer(neg.RDF)}")
-    if fmt is neg.HTML:
-        return redirect(url_for("query_page.editor"), 303)
     state = current()
+    triples = description_triples(endpoint_url(state), state.graph_sizes())
+    if fmt is neg.HTML:
+        response = Response(render_template("service.html", service=service_facts(triples), formats=neg.RDF),
+                            mimetype="text/html")
+        response.vary.add("Accept")
+        return response
     data = ox.serialize(
-        description_triples(endpoint_url(state), state.graph_sizes()),
+        triples,
         format=getattr(ox.RdfFormat, fmt.ox_name),
         prefixes=SERVICE_PREFIXES if fmt is neg.TURTLE else None,
     )
     response = Response(data, mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
+
+
+def service_facts(triples: list[ox.Triple]) -> dict:
+    """What the service-description page shows, read back from the same triples the RDF formats write."""
+    about: dict[Any, dict[str, list]] = {}
+    for t in triples:
+        about.setdefault(t.subject, {}).setdefault(t.predicate.value, []).append(t.object)
+
+    def one(node, predicate: str):
+        return about.get(node, {}).get(predicate, [None])[0]
+
+    service = next(s for s, facts in about.items() if ox.NamedNode(SD + "Service") in facts.get(RDF_TYPE, []))
+    facts = about[service]
+    dataset = one(service, SD + "defaultDataset")
+    graphs = []
+    for named in about.get(dataset, {}).get(SD + "namedGraph", []):
+        size = one(one(named, SD + "graph"), VOID_TRIPLES)
+        graphs.append({"name": one(named, SD + "name").value, "triples": int(size.value)})
+    return {
+        "endpoint": one(service, SD + "endpoint").value,
+        "languages": [o.value.removeprefix(SD) for o in facts.get(SD + "supportedLanguage", [])],
+        "features": [o.value.removeprefix(SD) for o in facts.get(SD + "feature", [])],
+        "result_formats": [o.value.removeprefix(FORMATS_NS) for o in facts.get(SD + "resultFormat", [])],
+        "default_triples": int(one(one(dataset, SD + "defaultGraph"), VOID_TRIPLES).value),
+        "graphs": sorted(graphs, key=lambda g: g["name"]),
+    }
 
 
 def endpoint_url(state) -> str:

@@ -303,3 +303,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         f"incomplete run: {len(skipped)} test{'s' if len(skipped) != 1 else ''} skipped; "
         f"missing optional components: {', '.join(missing) if missing else 'none'}"
     )
+
+
+# ---- a browser for the browser tests ---------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium: Playwright's own browser download does not work offline
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium under Playwright for the whole session (one sync Playwright may run per thread)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"There is no browser at {CHROMIUM} (apt-get install chromium).")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="The playwright Python package is not installed.")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

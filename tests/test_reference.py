@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import html as htmllib
-import os
 import re
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -235,32 +234,27 @@ def test_pages_show_the_english_label_beside_the_chinese(server_client, path, zh
 
 # ---------------------------------------------------------------- in a browser, at desktop and phone width
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no browser at {CHROMIUM}")
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
-def test_the_reference_reads_in_a_browser(server_live, width, height):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(server_live + "/")
-        page.click('header a[href="/def/"]')
-        page.wait_for_selector("#leadUnit")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, "nothing overflows the page sideways"
-        if not page.locator("nav.toc details").evaluate("d => d.open"):  # folded on a phone
-            assert width < 820
-            page.click("nav.toc summary")
-        page.click('nav.toc a[href="#schemes"]')
-        flags = yaml.safe_load((ROOT / "data" / "curation" / "schemes.yaml").read_text(encoding="utf-8"))["flag"]["concepts"]
-        assert page.locator("#scheme-flag table tbody tr").count() == len(flags) == 12
-        page.goto(server_live + "/def/#nameAsWritten")
-        block = page.locator("#nameAsWritten")
-        assert block.is_visible() and "原文名称" in block.inner_text() and "name as written" in block.inner_text()
-        block.locator("summary").click()
-        with page.expect_navigation():
-            block.locator("a.run").click()
-        assert "nameAsWritten" in parse_qs(urlsplit(page.url).query)["query"][0]
-        browser.close()
+def test_the_reference_reads_in_a_browser(browser, server_live, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(server_live + "/")
+    page.click('header a[href="/def/"]')
+    page.wait_for_selector("#leadUnit")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "nothing overflows the page sideways"
+    if not page.locator("nav.toc details").evaluate("d => d.open"):  # folded on a phone
+        assert width < 820
+        page.click("nav.toc summary")
+    page.click('nav.toc a[href="#schemes"]')
+    flags = yaml.safe_load((ROOT / "data" / "curation" / "schemes.yaml").read_text(encoding="utf-8"))["flag"]["concepts"]
+    assert page.locator("#scheme-flag table tbody tr").count() == len(flags) == 12
+    page.goto(server_live + "/def/#nameAsWritten")
+    block = page.locator("#nameAsWritten")
+    assert block.is_visible() and "原文名称" in block.inner_text() and "name as written" in block.inner_text()
+    block.locator("summary").click()
+    with page.expect_navigation():
+        block.locator("a.run").click()
+    assert "nameAsWritten" in parse_qs(urlsplit(page.url).query)["query"][0]
+    context.close()

@@ -1,16 +1,14 @@
-"""The query page, the downloads page and its files, and the VoID/DCAT description."""
+"""The example queries, the downloads page and its files, and the VoID/DCAT description."""
 
 from __future__ import annotations
 
 import csv
-import html as html_module
 import io
-import re
-from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 import pytest
 
+import server.browse
 import server.pages
 from sciplan import describe
 from sciplan.store import open_store
@@ -18,22 +16,6 @@ from sciplan.store import open_store
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
-
-
-def test_query_page_lists_the_repositorys_example_queries(server_client, repo_settings):
-    html = server_client.get("/").get_data(as_text=True)
-    files = sorted(repo_settings.queries_dir.glob("*.rq"))
-    assert files, "queries/ should hold example queries"
-    for path in files:
-        assert describe_title(path) in html_module.unescape(html)
-        link = re.search(rf'data-name="{path.stem}" href="([^"]+)"', html).group(1)
-        assert parse_qs(urlsplit(html_module.unescape(link)).query)["query"][0] == path.read_text(encoding="utf-8")
-
-
-def describe_title(path) -> str:
-    from server.views import read_header
-
-    return read_header(path.read_text(encoding="utf-8"), "title")
 
 
 def test_examples_all_run(server_client, repo_settings):
@@ -124,10 +106,10 @@ def test_void_in_json_ld_and_refusal(server_client):
 
 
 def test_unexpected_errors_are_a_plain_500_without_a_trace(server_client, monkeypatch, caplog):
-    def explode(directory):
+    def explode(query):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(server.pages, "examples", explode)
+    monkeypatch.setattr(server.browse, "home_lists", explode)
     for accept in ("text/plain", "text/html"):
         response = server_client.get("/", headers={"Accept": accept})
         assert response.status_code == 500

@@ -364,8 +364,19 @@ def test_service_description_in_every_rdf_format(server_client, accept):
 
 def test_service_description_refusals_and_browser(server_client):
     assert server_client.get("/sparql", headers={"Accept": "image/png"}).status_code == 406
-    browser = server_client.get("/sparql", headers={"Accept": "text/html"})
-    assert browser.status_code == 303 and browser.headers["Location"] == "/query"
+
+def test_a_browser_reads_the_service_description_as_a_page(server_client):
+    browser = server_client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.status_code == 200 and mimetype(browser) == "text/html" and "Accept" in browser.headers["Vary"]
+    page = browser.get_data(as_text=True)
+    assert '<h1 id="label">SPARQL 服务描述 Service description</h1>' in page
+    assert 'href="/query"' in page, "the page leads on to the editor"
+    assert "<code>https://w3id.org/sciplan/sparql</code>" in page and "union of all named graphs" in page
+    described = list(ox.parse(server_client.get("/sparql", headers={"Accept": "text/turtle"}).data, format=ox.RdfFormat.TURTLE))
+    names = [t.object.value for t in described if t.predicate.value == SD + "name"]
+    assert names and all(f"<td><code>{name}</code></td>" in page for name in names), "every named graph, as the RDF says"
+    assert f"Named graphs ({len(names)})" in page
+    assert "?format=turtle" in page, "the machine formats are offered"
 
 
 def test_json_results_keep_chinese_readable(server_client):

@@ -194,7 +194,7 @@ def test_pages_have_no_datatype_or_language_noise_and_headings_in_words(server_c
 
 
 def test_home_lists_plans_by_level_places_and_bodies(server_client, kg_store):
-    page = server_client.get("/browse").get_data(as_text=True)
+    page = server_client.get("/").get_data(as_text=True)
     plans = section_html(page, "1-plans")
     expected = ordered(kg_store, "SELECT ?p WHERE { ?p a sp:Plan }")
     assert sorted(h for h in set(hrefs(plans)) if h.startswith("/plan/")) == sorted("/" + p.removeprefix(BASE) for p in expected)
@@ -205,19 +205,24 @@ def test_home_lists_plans_by_level_places_and_bodies(server_client, kg_store):
 
 
 def test_home_search_keeps_what_matches_with_its_groups(server_client):
-    page = server_client.get("/browse", query_string={"q": "南沙"}).get_data(as_text=True)
+    page = server_client.get("/", query_string={"q": "南沙"}).get_data(as_text=True)
     plans = hrefs(section_html(page, "1-plans"))
     assert "/" + NANSHA in plans and "/" + JIANGMEN not in plans
     assert "/org/440115/区教育局" in hrefs(section_html(page, "3-bodies")), "a matching place keeps its bodies"
     assert re.search(r'id="search-summary"[^>]*>\d+ 条匹配', page)
-    bodies = hrefs(section_html(server_client.get("/browse", query_string={"q": "教育局"}).get_data(as_text=True), "3-bodies"))
+    bodies = hrefs(section_html(server_client.get("/", query_string={"q": "教育局"}).get_data(as_text=True), "3-bodies"))
     assert "/org/440115/区教育局" in bodies and "/org/440115/区科协" not in bodies
-    none = server_client.get("/browse", query_string={"q": "no such name"}).get_data(as_text=True)
+    none = server_client.get("/", query_string={"q": "no such name"}).get_data(as_text=True)
     assert "nothing matches" in none and "/" + NANSHA not in hrefs(section_html(none, "1-plans"))
 
 
+def test_the_old_browse_address_leads_to_the_home_page(server_client):
+    moved = server_client.get("/browse", query_string={"q": "南沙"})
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/?q=%E5%8D%97%E6%B2%99")
+
+
 def test_home_search_escapes_what_it_repeats(server_client):
-    page = server_client.get("/browse", query_string={"q": "<b>x</b>"}).get_data(as_text=True)
+    page = server_client.get("/", query_string={"q": "<b>x</b>"}).get_data(as_text=True)
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
 
 
