@@ -319,7 +319,17 @@ def derived_svg(store: ox.Store, settings: Settings, plan: str, href: Href | Non
 
 def register_svg(store: ox.Store, settings: Settings, plan: str | None = None, href: Href | None = None) -> str:
     """Every plan of the graph with its bases (`plan` is not used)."""
-    return svg(derivation_dot(store, settings, None))
+    return svg(derivation_dot(store, settings, None, href))
+
+
+def register_figure(store: ox.Store, settings: Settings, plan: str, href: Href | None = None) -> str:
+    """The register's tree (every plan and its bases) on a national plan's page, the root of every
+    derivation; "" — no figure — on any other plan's page, where the derived tree shows its own part."""
+    iri = _check_plan(store, settings, plan)
+    ask = vocab.prologue(settings.base) + f'ASK {{ <{iri}> sp:level/skos:notation "national" }}'
+    if not bool(store.query(ask, use_default_graph_as_union=True)):
+        return ""
+    return register_svg(store, settings, None, href)
 
 
 DOT_FONT = "Noto Sans CJK SC, sans-serif"
@@ -350,7 +360,7 @@ SELECT DISTINCT ?from ?to WHERE { {plans} ?plan eli:based_on ?to . BIND(?plan AS
 """
 
 
-def derivation_dot(store: ox.Store, settings: Settings, root: str | None) -> str:
+def derivation_dot(store: ox.Store, settings: Settings, root: str | None, href: Href | None = None) -> str:
     scope = f"?plan eli:based_on* <{root}> ." if root else "?plan a sp:Plan ."
     plans: dict[str, dict] = {}
     for r in vocab.select(store, DERIVED_PLANS.replace("{plans}", scope), settings.base):
@@ -358,7 +368,8 @@ def derivation_dot(store: ox.Store, settings: Settings, root: str | None) -> str
     edges = sorted((r["from"], r["to"]) for r in vocab.select(store, DERIVED_EDGES.replace("{plans}", scope), settings.base)
                    if r["from"] in plans and r["to"] in plans)
     ids = {iri: f"p{i}" for i, iri in enumerate(sorted(plans))}
-    lines = ["digraph derived {", STYLE, "  rankdir=TB;", "  ranksep=0.6;", "  node [fontsize=9];"]
+    # levels as columns, left to right: with some 40 plans at one level a row would be many metres wide
+    lines = ["digraph derived {", STYLE, "  rankdir=LR;", "  ranksep=1.2;", "  node [fontsize=9];"]
     for level in ("national", "provincial", "prefectural", "county"):
         members = sorted((p for p in plans.values() if p["level"] == level), key=lambda p: (p["place"], p["plan"]))
         if not members:
@@ -369,7 +380,7 @@ def derivation_dot(store: ox.Store, settings: Settings, root: str | None) -> str
             label = "\n".join(x for x in (p["place"], p["number"] or "", p["date"] or period) if x)
             extra = (', penwidth=2' if p["plan"] == root else "") + (', style="rounded,filled,dashed"' if p["conflict"] == "true" else "")
             lines.append(f"    {ids[p['plan']]} [label={quote(label)}, fillcolor=\"{LEVEL_COLOURS[level]}\", "
-                         f"URL={quote(p['plan'])}, tooltip={quote(p['plan'])}{extra}];")
+                         f"URL={quote(href(p['plan']) if href else p['plan'])}, tooltip={quote(p['plan'])}{extra}];")
         lines.append("  }")
     for a, b in edges:
         lines.append(f"  {ids[b]} -> {ids[a]};")  # from the basis down to the plan derived from it
@@ -389,4 +400,7 @@ def svg(dot_source: str) -> str:
     done = subprocess.run([dot, "-Tsvg"], input=dot_source.encode("utf-8"), capture_output=True, timeout=120)
     if done.returncode != 0:
         raise PictureError(f"dot failed: {done.stderr.decode('utf-8', 'replace').strip()}")
-    return done.stdout.decode("utf-8")
+    text = done.stdout.decode("utf-8")
+    # from <svg on: the XML declaration, DOCTYPE and Graphviz's version comment before it would sit inside
+    # the page's HTML where the figure is inline, and the version would make the file differ between machines
+    return text[text.index("<svg"):]

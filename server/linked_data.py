@@ -123,6 +123,8 @@ def figure(iri: str, name: str) -> Response:
     svg, problem = draw_figure(chosen, iri)
     if svg is None:
         abort(503, problem)
+    if not svg:
+        abort(404, f"figure {name!r} is not drawn for {iri}")
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
@@ -153,6 +155,8 @@ def render_page(iri: str, this) -> str:
     figures = []
     for chosen in state.views.figures_for(types):
         svg, problem = draw_figure(chosen, iri)
+        if svg == "":  # the figure is not one of this resource's (the register's tree: national plans only)
+            continue
         figures.append({"name": chosen.name, "title": chosen.title, "svg": Markup(svg) if svg else None, "problem": problem})
     return render_template(
         "resource.html",

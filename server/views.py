@@ -17,7 +17,9 @@ A figure is sciplan/views/<ClassLocalName>/<name>.figure: `# title:` and
 `# render: module:function` header lines naming a domain function
 (store, settings, iri, href) → SVG text, href mapping an IRI to the link a node
 gets. The page embeds it inline (its nodes are links to this server's pages);
-one that cannot be drawn shows as a sentence saying why, never a broken image.
+one that cannot be drawn shows as a sentence saying why, never a broken image;
+one whose function returns "" is not this resource's and is left out (the register's
+tree is drawn on national plans only).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from sciplan.config import Settings
+from sciplan.extract import gbcodes
 from sciplan.extract.readers.workbook import workbook_text
 from sciplan.iris import PLACEHOLDER
 
@@ -45,9 +46,26 @@ def without_page_numbers(text: str) -> str:
     return re.sub(r"(?m)^\s*—\s*\d+\s*\**—\**\s*$", "", text)
 
 
+# The register's records quote data/curation/register.yaml, whose quotes are copied from the web pages (the
+# file's own rules); the names of coded places come from the GB/T 2260 table (sciplan/extract/gbcodes.py).
+REGISTER, GB2260 = "register.yaml", "GB2260"
+
+
 @lru_cache
 def source_texts() -> dict[str, str]:
-    return {p.name: source_text(p) for p in SETTINGS.sources_dir.iterdir()}
+    texts = {p.name: source_text(p) for p in SETTINGS.sources_dir.iterdir()}
+    texts[REGISTER] = "\n".join(strings(yaml.safe_load((SETTINGS.curation_dir / "register.yaml").read_text(encoding="utf-8"))))
+    texts[GB2260] = "\n".join(gbcodes.table().values())
+    return texts
+
+
+def strings(node) -> list[str]:
+    """Every string of a parsed YAML document (a quote written with escapes is compared as read)."""
+    if isinstance(node, dict):
+        return [t for v in node.values() for t in strings(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in strings(v)]
+    return [str(node)]
 
 
 def source_text(path: Path) -> str:
@@ -75,7 +93,8 @@ def load(path: Path) -> Graph:
 def source_files() -> dict[URIRef, str]:
     """source/… node → file name, from sources.ttl."""
     g = load(SETTINGS.data_dir / "sources.ttl")
-    return {s: str(o).removeprefix("data/sources/") for s, o in g.subject_objects(DCTERMS.identifier)}
+    files = {s: str(o).removeprefix("data/sources/") for s, o in g.subject_objects(DCTERMS.identifier)}
+    return {**files, URIRef(PLACEHOLDER + "source/register"): REGISTER, URIRef(PLACEHOLDER + "source/gb2260"): GB2260}
 
 
 def origin(g: Graph, subject: URIRef) -> list[str]:
@@ -95,6 +114,7 @@ def misquotations(path: Path) -> list[str]:
     """Every quoted literal of a data file that its source does not contain."""
     g = load(path)
     schemes = set(g.subjects(RDF.type, SKOS.ConceptScheme))  # labels of our own schemes are not quotations
+    schemes |= {s for s, name in source_files().items() if name in (REGISTER, GB2260)}  # nor our titles of those files
     misses = []
     for prop in QUOTED + VERBATIM:
         for subject, value in g.subject_objects(prop):
@@ -148,3 +168,16 @@ def test_printed_dates_match_the_seed_text():
     nansha = squeeze(source_texts()["000_e37b814599954b21.txt"])
     assert "2022年12月9日" in nansha and "2022年12月12日印发" in nansha
     assert "2017年3月2日" in squeeze(source_texts()["001_04ac0dd97a26a9d2.txt"])
+
+
+def test_the_check_can_fail_on_the_register():
+    """A registered plan's title or quote that register.yaml does not hold is caught."""
+    g = Graph().parse(SETTINGS.data_dir / "register.ttl", format="turtle", publicID=PLACEHOLDER)
+    plan = next(g.subjects(DCTERMS.identifier, Literal("city-nanchang-2021")))
+    g.set((plan, DCTERMS.title, Literal("南昌市全民科学素质行动规划纲要实施方案(2021-2030年)", lang="zh")))
+    statement = next(g.subjects(RDF.subject, plan))
+    g.set((statement, SP.verbatim, Literal("洪府发〔2021〕28号", lang="zh")))
+    path = Path(pytest.importorskip("tempfile").mkdtemp()) / "register.ttl"
+    g.serialize(path, format="turtle", base=PLACEHOLDER)
+    misses = misquotations(path)
+    assert len(misses) == 2 and {m.split()[0] for m in misses} == {str(plan), str(statement)}

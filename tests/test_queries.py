@@ -7,15 +7,18 @@ import json
 import re
 import threading
 import urllib.parse
+from datetime import date
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyoxigraph as ox
 import pytest
+import yaml
 
 from sciplan import cli
 from conftest import ROOT
 from sciplan.config import DEFAULT_BASE
+from sciplan.extract import gbcodes
 from sciplan.query import read_query, rows, run
 from sciplan.store import build, open_store
 
@@ -30,6 +33,14 @@ def select(store, name: str, replace: dict[str, str] | None = None) -> list[dict
     for old, new in (replace or {}).items():
         assert old in text, f"{name}: {old!r} not found"
         text = text.replace(old, new)
+    return select_text(store, text)
+
+
+PLAN_IDS = """PREFIX sp: <https://w3id.org/sciplan/def/>
+SELECT ?plan ?id WHERE { ?plan a sp:Plan ; <http://purl.org/dc/terms/identifier> ?id }"""
+
+
+def select_text(store, text: str) -> list[dict]:
     names, table = rows(run(store, text))
     return [dict(zip(names, row)) for row in table]
 
@@ -217,7 +228,17 @@ def test_flagged_records(align_store):
         by_flag.setdefault(r["flag"], set()).add(local(r["record"]))
     assert by_flag["truncated"] == {"plan/440115/2022-2025/part/projects/section/3/point/2",
                                     "plan/440115/2022-2025/part/projects/section/5/point/1"}
-    assert by_flag["garbled"] == {"plan/440115/2022-2025/part/actions/section/2/point/4"} | by_flag["truncated"]
+    seeds = {r for r in by_flag["garbled"] if r.startswith(("plan/440115/", "plan/440114/", "plan/440700/"))}
+    assert seeds == {"plan/440115/2022-2025/part/actions/section/2/point/4"} | by_flag["truncated"]
+    # the register's garbled records: the plans whose number a copy prints out of the form 代字〔YYYY〕N号,
+    # each with its number statement (read from register.yaml)
+    register_plans, _ = curated()
+    malformed = {e["id"] for e in register_plans
+                 if any(not re.fullmatch(r"\S+〔\d{4}〕[1-9]\d*号", number_form(std(f))) for f in facts(e, "number"))}
+    ids = {local(r["plan"]): r["id"] for r in select_text(align_store, PLAN_IDS)}
+    garbled = [r for r in found if r["flag"] == "garbled" and local(r["record"]) not in seeds]
+    assert {ids[local(r["plan"])] for r in garbled} == malformed and malformed
+    assert {r["type"] for r in garbled} == {"Plan", "SourcedStatement"}
     assert by_flag["typo"] == {"plan/440114/2022-2025/part/projects/section/2/point/1"}
     assert "plan/440100/2022-2025/target/1" in by_flag["mirror-source"]
     assert "plan/440114/2022-2025/statement/1" in by_flag["inferred"]
@@ -292,3 +313,159 @@ def test_federated_query_joins_districts_by_code(align_store, wikidata_stand_in)
     assert got["440114"][2] == "false"
     assert "110000" not in got                                   # not one of our jurisdictions
     assert "440700" not in got                                   # the stand-in has no item for 江门
+
+
+# ---------------------------------------------------------------- the register (data/curation/register.yaml)
+# Expected answers are computed here from register.yaml and plans.yaml, not from the graph, so they
+# follow the curated files as the register grows.
+
+CURATION = ROOT / "data" / "curation"
+NATIONAL_2021 = "国发〔2021〕9号"
+
+
+def curated() -> tuple[list[dict], list[dict]]:
+    load = lambda name: yaml.safe_load((CURATION / name).read_text(encoding="utf-8"))  # noqa: E731
+    return load("register.yaml")["plans"], load("plans.yaml")["plans"]
+
+
+def std(fact: dict) -> str:
+    return str(fact.get("normalized") or fact["value"])
+
+
+def number_form(text: str) -> str:
+    return re.sub(r"\s", "", text).replace("[", "〔").replace("]", "〕").replace("﹝", "〔").replace("﹞", "〕")
+
+
+def facts(entry: dict, name: str) -> list[dict]:
+    return [f for f in entry["facts"] if f["field"] == name]
+
+
+def one_value(entry: dict, name: str) -> str | None:
+    """The value the sources agree on (in standard form), else None."""
+    values = {std(f) for f in facts(entry, name)}
+    return values.pop() if len(values) == 1 else None
+
+
+def place_name(entry: dict, key: str = "jurisdiction") -> str | None:
+    return entry.get(f"{key}_normalized") or entry.get(key)
+
+
+def linked_ids() -> dict[str, str]:
+    """register id → plans.yaml id, for the entries that are plans.yaml plans (same number)."""
+    register_plans, plans = curated()
+    by_number = {p["number"]: p["id"] for p in plans if p.get("number")}
+    return {e["id"]: by_number[number_form(n)] for e in register_plans
+            if (n := one_value(e, "number")) and number_form(n) in by_number}
+
+
+def test_register_targets_by_province(align_store):
+    register_plans, plans = curated()
+    expected: dict[str, set[Decimal]] = {}
+    for entry in register_plans:
+        if entry["level"] != "province":
+            continue
+        code = gbcodes.lookup(place_name(entry), "provincial")
+        for f in facts(entry, "target"):
+            if f.get("year") == 2025:
+                expected.setdefault(code, set()).update(Decimal(v) for v in re.findall(r"(\d+(?:\.\d+)?)\s*%", std(f)))
+    jurisdictions = yaml.safe_load((CURATION / "jurisdictions.yaml").read_text(encoding="utf-8"))
+    for p in plans:
+        if jurisdictions[p["jurisdiction"]]["level"] == "provincial":
+            for t in p.get("targets") or []:
+                if t["indicator"] == "literacy-rate" and t["year"] == 2025:
+                    expected.setdefault(jurisdictions[p["jurisdiction"]]["code"], set()).add(Decimal(t["value"]))
+    found = select(align_store, "register-targets-by-province.rq")
+    got: dict[str, set[Decimal]] = {}
+    for r in found:
+        got.setdefault(r["code"], set()).update(Decimal(v) for v in re.findall(r"\d+(?:\.\d+)?", r["targets"]))
+        assert Decimal(r["target"]) == min(Decimal(v) for v in re.findall(r"\d+(?:\.\d+)?", r["targets"]))
+        assert r["source"].startswith("http"), r       # a web page, not the register file
+    assert got == expected
+    row = {r["province"]: r for r in found}
+    assert (row["北京市"]["targets"], row["北京市"]["baseline"], row["北京市"]["baselineMeasured"]) == ("28", "24.07", "2020")
+    assert row["浙江省"]["targets"] == "more-than 18" and row["浙江省"]["mirror"] == "true"
+    assert row["广东省"]["targets"] == "more-than 16" and row["广东省"]["baseline"] == "12.79"  # 2020, not the 2022 progress
+    assert set(row["江西省"]["targets"].split(" ; ")) == {"more-than 14", "reach 15"}
+
+
+def test_register_lag_after_basis(align_store):
+    register_plans, plans = curated()
+    found = select(align_store, "register-lag-after-basis.rq")
+    for r in found:   # the query's arithmetic
+        assert int(r["lagDays"]) == (date.fromisoformat(r["date"]) - date.fromisoformat(r["basisDate"])).days >= 0, r
+    lags = {(r["id"], r["basisNumber"]): int(r["lagDays"]) for r in found}
+    national = next(p for p in plans if p.get("number") == NATIONAL_2021)
+    national_date = next(f["date_document"] for f in national["facts"] if "date_document" in f)
+    linked = linked_ids()
+    expected = {}
+    for entry in register_plans:
+        issued = one_value(entry, "date_issued")
+        if issued and NATIONAL_2021 in {number_form(std(f)) for f in facts(entry, "basis")}:
+            expected[(linked.get(entry["id"], entry["id"]), NATIONAL_2021)] = (date.fromisoformat(issued) - national_date).days
+    assert len(expected) > 10 and {k: lags.get(k) for k in expected} == expected
+    # the shortest lag: 共青城 after 九江 (both dates from register.yaml)
+    by_id = {e["id"]: e for e in register_plans}
+    shortest = min(found, key=lambda r: int(r["lagDays"]))
+    assert shortest["id"] == "county-gongqingcheng-2022" and shortest["basisJurisdiction"] == "九江市"
+    assert int(shortest["lagDays"]) == (date.fromisoformat(one_value(by_id["county-gongqingcheng-2022"], "date_issued"))
+                                        - date.fromisoformat(one_value(by_id["city-jiujiang-2022"], "date_issued"))).days
+    assert not [r for r in found if r["date"] == "" or r["basisDate"] == ""]
+
+
+def containing_names(entry: dict) -> tuple[str, str]:
+    """The jurisdiction directly containing a city or county entry, and its name without 省/市/自治区."""
+    name = place_name(entry, "city") if entry["level"] == "county" and entry.get("city") else place_name(entry, "province")
+    return name, re.sub(r"(省|市|州|自治区|壮族自治区|回族自治区|维吾尔自治区)$", "", name)
+
+
+def test_register_basis_skips_level(align_store):
+    register_plans, plans = curated()
+    numbers: dict[str, set[str]] = {}          # document number → names of the jurisdictions it belongs to
+    for entry in register_plans:
+        for f in facts(entry, "number"):
+            numbers.setdefault(number_form(std(f)), set()).add(place_name(entry))
+    expected = set()
+    for entry in register_plans:
+        bases = facts(entry, "basis")
+        if entry["level"] not in ("city", "county") or not bases:
+            continue
+        name, short = containing_names(entry)
+        names_it = [f for f in bases if short in std(f) or short in f["quote"] or name in numbers.get(number_form(std(f)), ())]
+        if not names_it:
+            expected.add(entry["id"])
+    found = select(align_store, "register-basis-skips-level.rq")
+    assert {r["id"] for r in found} == expected
+    assert "city-nanchang-2021" in expected       # cites 国发〔2021〕9号 only, not 赣府发〔2021〕29号
+    assert not {"county-chaoyang-2022", "county-shapingba-2021"} & expected   # a municipality's districts cite it
+    nanchang = next(r for r in found if r["id"] == "city-nanchang-2021")
+    assert nanchang["containing"] == "江西省" and nanchang["containingPlan"] == "true" and NATIONAL_2021 in nanchang["bases"]
+
+
+def period_of(entry: dict) -> tuple[int, int]:
+    value = one_value(entry, "period") or entry["generation"]
+    start, end = re.findall(r"\d{4}", value)[:2]
+    return int(start), int(end)
+
+
+def test_register_cities_without_province_plan(align_store):
+    register_plans, plans = curated()
+    jurisdictions = yaml.safe_load((CURATION / "jurisdictions.yaml").read_text(encoding="utf-8"))
+    province_periods: dict[str, list[tuple[int, int]]] = {}
+    for entry in register_plans:
+        if entry["level"] == "province":
+            province_periods.setdefault(place_name(entry), []).append(period_of(entry))
+    for p in plans:
+        place = jurisdictions[p["jurisdiction"]]
+        if place["level"] == "provincial":
+            province_periods.setdefault(place["name"], []).append(tuple(p["period"]))
+    expected = set()
+    for entry in register_plans:
+        if entry["level"] in ("city", "county"):
+            start, end = period_of(entry)
+            if not any(s <= end and start <= e for s, e in province_periods.get(place_name(entry, "province"), [])):
+                expected.add(entry["id"])
+    found = select(align_store, "register-cities-without-province-plan.rq")
+    assert {r["id"] for r in found} == expected
+    assert "county-mianzhu-2017" in expected      # 四川 2016–2020 was not found; its 2021–2025 plan was
+    mianzhu = next(r for r in found if r["id"] == "county-mianzhu-2017")
+    assert mianzhu["province"] == "四川省" and "川府发〔2022〕28号" in mianzhu["provincePlans"]

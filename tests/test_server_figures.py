@@ -84,3 +84,27 @@ def test_unknown_figures_are_404(server_client, path, name):
     response = server_client.get(path, query_string={"figure": name})
     assert response.status_code == 404
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_the_national_plan_shows_the_register_tree(server_client):
+    """Every plan of the graph with its bases, inline on the national plan's page, nodes linking here."""
+    from conftest import ROOT
+    import yaml
+
+    html = server_client.get("/plan/cn/2021-2035", headers={"Accept": "text/html"}).get_data(as_text=True)
+    tree = figure_svg(html, "7-register")
+    links = {a.get("{http://www.w3.org/1999/xlink}href") or a.get("href") for a in tree.iter(SVG + "a")}
+    register = yaml.safe_load((ROOT / "data" / "curation" / "register.yaml").read_text(encoding="utf-8"))["plans"]
+    plans = yaml.safe_load((ROOT / "data" / "curation" / "plans.yaml").read_text(encoding="utf-8"))["plans"]
+    # a node per plan: the register's entries that are not plans.yaml plans, and every plans.yaml plan
+    numbers = {p.get("number") for p in plans}
+    linked = sum(1 for e in register if any(f["field"] == "number" and (f.get("normalized") or f["value"]) in numbers
+                                            for f in e["facts"]))
+    assert len(links) >= len(register) - linked + len(plans) - 2 and all(link.startswith("/plan/") for link in links)
+    assert "/plan/360100/2021-2025" in links       # 南昌 洪府发〔2021〕27号
+
+
+def test_other_plans_do_not_show_the_register_tree(server_client):
+    html = server_client.get(NANSHA, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'id="figure-7-register"' not in html
+    assert server_client.get(NANSHA, query_string={"figure": "7-register"}).status_code == 404

@@ -164,7 +164,7 @@ def plan_path(settings: Settings, plan: str) -> Path:
     return settings.data_dir / "plans" / f"{plan}.ttl"
 
 
-def render_all(settings: Settings, with_register: bool = False) -> dict[Path, str]:
+def render_all(settings: Settings, with_register: bool = True) -> dict[Path, str]:
     """Every generated file and its Turtle text; with_register adds data/curation/register.yaml
     (data/ttl/register.ttl and the register's statements about plans.yaml plans). The command does not
     pass it yet: the shipped graph takes the register in a later change (docs/register-model.md)."""
@@ -212,7 +212,7 @@ def registered_plans(cur: Curation) -> register.Registered | None:
     return register.Registered(reg, cur.plans, cur.jurisdictions)
 
 
-def write_all(settings: Settings, check: bool = False, with_register: bool = False) -> list[Path]:
+def write_all(settings: Settings, check: bool = False, with_register: bool = True) -> list[Path]:
     """Write (or with check=True only compare) the generated files; returns those that changed.
 
     A plan file (data/ttl/plans/*.ttl) or data/ttl/register.ttl that no curated entry gives any more —
