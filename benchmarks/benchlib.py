@@ -105,11 +105,13 @@ def real_settings(workdir: Path) -> Settings:
     return settings
 
 
-def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: bool = True) -> tuple[Settings, dict]:
-    """A synthetic data directory and its store for (scale, seed), made once and reused."""
+def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: bool = True,
+                   with_real: bool = False) -> tuple[Settings, dict]:
+    """A synthetic data directory and its store for (scale, seed), made once and reused; `with_real`:
+    the real KB beside it (`sciplan synth --with-real`), in workdir/synth-{scale}-{seed}-real."""
     from sciplan.synth import generate
 
-    home = Path(workdir) / f"synth-{scale:g}-{seed}"
+    home = Path(workdir) / (f"synth-{scale:g}-{seed}" + ("-real" if with_real else ""))
     data, store = home / "data", home / "store"
     manifest_path = data / "manifest.json"
     settings = Settings(data_dir=data, store=store)
@@ -118,7 +120,7 @@ def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: b
         if home.exists():
             shutil.rmtree(home)
         home.mkdir(parents=True)
-        manifest = generate(Settings(), data, scale=scale, seed=seed)
+        manifest = generate(Settings(), data, scale=scale, seed=seed, real=Settings().data_dir if with_real else None)
         if build_store:
             from sciplan.store import build
 
@@ -127,11 +129,16 @@ def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: b
 
 
 def data_sets(workdir: Path, names: list[str], seed: int = 2021) -> list[tuple[str, Settings, dict | None]]:
-    """'real' and scales like '0.1', '1.0' → (label, settings, manifest)."""
+    """'real', scales like '0.1', '1.0', and 'real+1.0' (the real KB beside synthetic data of that scale)
+    → (label, settings, manifest)."""
     out = []
     for name in names:
         if name == "real":
             out.append(("real KB", real_settings(workdir), None))
+        elif name.startswith("real+"):
+            scale = float(name.removeprefix("real+"))
+            settings, manifest = synth_settings(workdir, scale, seed, with_real=True)
+            out.append((f"real + synthetic {scale:g}", settings, manifest))
         else:
             settings, manifest = synth_settings(workdir, float(name), seed)
             out.append((f"synthetic {float(name):g}", settings, manifest))
@@ -168,6 +175,27 @@ def start_sciplan(store: Path, workers: int, log: Path, env: dict | None = None)
              "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             env={**os.environ, "SCIPLAN_QUERY_TIMEOUT": "120", "SCIPLAN_MAX_ROWS": "1000000", **(env or {})})
     url = f"http://127.0.0.1:{port}/sparql"
+    wait_for(url + "?query=ASK%7B%7D", proc)
+    return proc, url
+
+
+def oxigraph_binary() -> str | None:
+    """Oxigraph's own Rust server (`pip install oxigraph`), on PATH or beside this Python."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    return shutil.which("oxigraph") or (str(beside) if beside.exists() else None)
+
+
+def start_oxigraph(store: Path, log: Path, timeout: float = 120) -> tuple[subprocess.Popen, str]:
+    """`oxigraph serve-read-only --union-default-graph` on the same store; returns (process, query URL)."""
+    binary = oxigraph_binary()
+    if binary is None:
+        raise RuntimeError("the oxigraph server is not installed (pip install oxigraph)")
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([binary, "serve-read-only", "--location", str(Path(store).resolve()), "--union-default-graph",
+                                 "--bind", f"127.0.0.1:{port}", "--timeout-s", str(int(timeout))],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/query"
     wait_for(url + "?query=ASK%7B%7D", proc)
     return proc, url
 

@@ -297,6 +297,7 @@ def add_synth(sub) -> None:
         sciplan synth --scale 0.1 --output /tmp/syn                   # 321 plans, 12,519 task points
         sciplan synth --scale 0.1 --output /tmp/syn --build            # and build it into /tmp/syn/store
         sciplan --store /tmp/kg synth --scale 1.0 --seed 7 --output /tmp/syn --build
+        sciplan synth --scale 1.0 --with-real --output /tmp/nat --build # the real KB beside 3,208 synthetic plans
         sciplan --store /tmp/kg serve                                  # then serve (or query, validate) it
     """)
     p.add_argument("--scale", type=float, default=1.0,
@@ -305,6 +306,9 @@ def add_synth(sub) -> None:
     p.add_argument("--output", "-o", required=True, help="data directory to write (replaced if it exists)")
     p.add_argument("--build", action="store_true",
                    help="then build it with ontology/ into a store: --store if given, else OUTPUT/store")
+    p.add_argument("--with-real", action="store_true",
+                   help="put the real data (data/ttl) beside the synthetic plans, under the real national plan and with no "
+                        "IRI or GB/T 2260 code of it minted again: the competency queries get their real answers at scale")
     p.set_defaults(run=run_synth)
 
 
@@ -320,7 +324,8 @@ def run_synth(args, settings) -> int:
     if target == real or target in real.parents or real in target.parents:
         raise UsageError(f"--output: {out} would replace or mix with the real data in {settings.data_dir}; choose another directory")
     with file_errors(out):
-        manifest = generate(settings, out, scale=args.scale, seed=args.seed)
+        manifest = generate(settings, out, scale=args.scale, seed=args.seed,
+                            real=settings.data_dir if args.with_real else None)
     counts = {k: v for k, v in manifest.items() if k not in ("defective", "rates", "opportunities")}
     print(f"wrote {out}: {json.dumps(counts, ensure_ascii=False)}", file=sys.stderr)
     if args.build:

@@ -18,17 +18,26 @@ Everything is deterministic for a given seed and scale (the same bytes twice).
 The output is a data directory, never mixed with the real graph: build it with
 `sciplan --store S synth --scale 0.1 --output D --build`, or in Python with
 `build(Settings(data_dir=D, store=S))` (see `sciplan synth --help`).
+
+With `real=` (`--with-real`) the real data/ttl is copied into the output at its own paths (so its
+named graphs are the real build's) and the synthetic files go to synthetic/ beside it, disjoint
+from it: the real national plan (plan/cn/2021-2035, 国发〔2021〕9号) is the root of the synthetic
+generation instead of a synthetic one, and the synthetic provinces take no GB/T 2260 prefix that
+a real code uses (44 → 90, …; no province code starts with 9), so no place, body, plan or code of
+the real KB is minted twice and every competency query that names a real plan finds only it.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import yaml
 
 from . import iris, vocab
@@ -43,6 +52,9 @@ PROVINCE_PREFIXES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
 LEVEL_CHAR = {"national": "国家", "provincial": "省", "prefectural": "市", "county": "区"}
 LEVEL_NAME = {"national": "全国", "provincial": "合成省", "prefectural": "合成市", "county": "合成区"}
 DEFAULT_RATES = {"missing-lead": 0.002, "foreign-body": 0.002, "bad-basis": 0.01}
+# Province prefixes no GB/T 2260 code has, for synthetic provinces whose prefix a real code uses (--with-real).
+SPARE_PREFIXES = list(range(90, 100))
+SYNTHETIC_DIR = "synthetic"  # where --with-real puts the synthetic files, beside the real ones
 
 PREFIXES = vocab.turtle_prologue("")  # relative IRIs, like every generated file: `sp: <def/>`
 
@@ -114,11 +126,13 @@ def load_template(settings: Settings) -> tuple[list[TemplateSection], dict[str, 
     return sections, functions
 
 
-def jurisdictions(scale: float) -> list[Place]:
-    """The national level, then provinces, cities and counties spread evenly under their parents."""
+def jurisdictions(scale: float, taken: AbstractSet[str] = frozenset()) -> list[Place]:
+    """The national level, then provinces, cities and counties spread evenly under their parents.
+    Province prefixes in `taken` (two-digit strings) are replaced by spare ones, in order."""
     nation = Place("cn", "national", None, "中华人民共和国")
     counts = {level: max(1, round(n * scale)) for level, n in FULL.items()}
-    provinces = [Place(f"{p}0000", "provincial", nation, f"合成省{p}") for p in PROVINCE_PREFIXES[:counts["provincial"]]]
+    free = [p for p in PROVINCE_PREFIXES + SPARE_PREFIXES if str(p) not in taken]
+    provinces = [Place(f"{p}0000", "provincial", nation, f"合成省{p}") for p in free[:counts["provincial"]]]
     nation.children = provinces
     cities = _spread(provinces, counts["prefectural"], "prefectural", lambda p, n: f"{p.code[:2]}{n:02d}00", "合成市{}", 4)
     counties = _spread(cities, counts["county"], "county", lambda p, n: f"{p.code[:4]}{n:02d}", "合成区{}", 6)
@@ -156,49 +170,93 @@ def pick(rng: random.Random, population: int, rate: float, exclude: AbstractSet[
     return set(rng.sample(candidates, min(len(candidates), round(rate * population))))
 
 
+@dataclass
+class RealKeys:
+    """What the real data/ttl mints: its subjects (relative IRIs) and GB/T 2260 codes."""
+    subjects: set[str]
+    codes: set[str]
+
+    def clashes(self, places: list[Place]) -> list[str]:
+        """The real subjects a synthetic place, its bodies or its plan would mint again."""
+        keys = {p.key for p in places}
+        return sorted(s for s in self.subjects
+                      if (m := re.match(r"(?:place/([^/]+)$|org/([^/]+)/|plan/([^/]+)/)", s)) and (set(m.groups()) & keys))
+
+
+def subjects_of(directory: Path) -> set[str]:
+    """Every subject IRI of the Turtle files under `directory`, relative to the placeholder base."""
+    out = set()
+    for path in sorted(directory.rglob("*.ttl")):
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=iris.PLACEHOLDER):
+            if isinstance(triple.subject, ox.NamedNode):
+                out.add(triple.subject.value.removeprefix(iris.PLACEHOLDER))
+    return out
+
+
+def real_keys(real: Path) -> RealKeys:
+    codes = set()
+    for path in sorted(real.rglob("*.ttl")):
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=iris.PLACEHOLDER):
+            if triple.predicate.value.endswith("/def/gbCode"):
+                codes.add(triple.object.value)
+    return RealKeys(subjects_of(real), codes)
+
+
 def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021,
-             rates: dict[str, float] | None = None) -> dict:
+             rates: dict[str, float] | None = None, real: Path | None = None) -> dict:
     """Write a synthetic data directory at `out`; return the manifest (counts and defective records).
 
     Each defect kind hits exactly round(rate × opportunities) records, chosen by the seed:
     task points for missing-lead and foreign-body (disjoint; foreign-body only where the
-    template names a lead unit), plans below the national one for bad-basis.
+    template names a lead unit), plans with a basis for bad-basis. With `real` (a data/ttl
+    directory), that data is copied in and the synthetic generation hangs under its national
+    plan, with no IRI or code of it minted again (the module's docstring).
     """
     if not 0 < scale <= 1:
         raise UsageError(f"scale must be in (0, 1], not {scale}")
     rates = {**DEFAULT_RATES, **(rates or {})}
     rng = random.Random(seed)
     sections, functions = load_template(settings)
-    places = jurisdictions(scale)
+    known = real_keys(real) if real is not None else None
+    places = jurisdictions(scale, {c[:2] for c in known.codes} if known else frozenset())
+    # With the real KB the real national plan heads the generation: no synthetic national place, bodies or plan.
+    planned = places[1:] if known else places
+    if known and (clash := known.clashes(planned)):
+        raise UsageError(f"--with-real: synthetic IRIs would repeat {len(clash)} of the real data, e.g. {clash[0]}")
     if out.exists():
         if not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").exists()):
             raise UsageError(f"{out} exists and is not a synthetic data directory (no manifest.json); "
                              "give a new or empty directory")
         shutil.rmtree(out)
-    (out / "plans").mkdir(parents=True)
-    shutil.copy(settings.data_dir / "schemes.ttl", out / "schemes.ttl")
+    home = out / SYNTHETIC_DIR if known else out
+    (home / "plans").mkdir(parents=True)
+    if real is not None:
+        shutil.copytree(real, out, dirs_exist_ok=True)  # its own paths: the same named graphs as the real build
+    else:
+        shutil.copy(settings.data_dir / "schemes.ttl", out / "schemes.ttl")
     suffixes = sorted({s for sec in sections for t in sec.tasks for s in t.lead + t.cooperating})
     template = [t for sec in sections for t in sec.tasks]
-    opportunities = {"missing-lead": len(places) * len(template),
-                     "foreign-body": len(places) * len(template), "bad-basis": len(places) - 1}
+    based = [n for n, p in enumerate(planned) if p.parent is not None]
+    opportunities = {"missing-lead": len(planned) * len(template),
+                     "foreign-body": len(planned) * len(template), "bad-basis": len(based)}
     missing = pick(rng, opportunities["missing-lead"], rates["missing-lead"])
-    leadless = {n * len(template) + i for n in range(len(places)) for i, t in enumerate(template) if not t.lead}
+    leadless = {n * len(template) + i for n in range(len(planned)) for i, t in enumerate(template) if not t.lead}
     foreign = pick(rng, opportunities["foreign-body"], rates["foreign-body"], missing | leadless)
-    bad_basis = {i + 1 for i in pick(rng, opportunities["bad-basis"], rates["bad-basis"])}
+    bad_basis = {based[i] for i in pick(rng, opportunities["bad-basis"], rates["bad-basis"])}
     defects: dict[str, list[str]] = {kind: [] for kind in rates}
     tasks = 0
 
-    with open(out / "jurisdictions.ttl", "w", encoding="utf-8") as f:
+    with open(home / "jurisdictions.ttl", "w", encoding="utf-8") as f:
         f.write(PREFIXES)
-        for p in places:
+        for p in planned:
             f.write(f"<{iris.place(p.key)}> a sp:Jurisdiction ; skos:prefLabel {quote(p.name)}@zh ; rdfs:label {quote(p.name)}@zh ;"
                     f" sp:level <{iris.concept('level', p.level)}>")
             if p.parent is not None:  # every level but the national one
                 f.write(f" ; sp:gbCode {quote(p.code)} ; skos:broader <{iris.place(p.parent.key)}>")
             f.write(" .\n")
-    with open(out / "organizations.ttl", "w", encoding="utf-8") as f:
+    with open(home / "organizations.ttl", "w", encoding="utf-8") as f:
         f.write(PREFIXES)
-        for p in places:
+        for p in planned:
             for suffix in suffixes:
                 name = body_name(suffix, p.level)
                 f.write(f"<{iris.org(p.key, name)}> a sp:Body, org:Organization ; skos:prefLabel {quote(name)}@zh ;"
@@ -221,7 +279,7 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
                    for i, ((place, _), n) in enumerate(zip(bodies, names), 1)]
         return on_task, records
 
-    for number, p in enumerate(places):
+    for number, p in enumerate(planned):
         iri = plan_iri(p)
         lines = [PREFIXES]
         start, end = iri.rsplit("/", 1)[1].split("-")
@@ -265,15 +323,18 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
                 lines += lead_props + coop_props
                 lines.append(" .\n")
                 lines += lead_records + coop_records
-        (out / "plans" / f"{p.key}-{start}-{end}.ttl").write_text("".join(lines), encoding="utf-8")
+        (home / "plans" / f"{p.key}-{start}-{end}.ttl").write_text("".join(lines), encoding="utf-8")
 
     manifest = {
-        "seed": seed, "scale": scale, "rates": rates, "plans": len(places), "task_points": tasks,
-        "jurisdictions": {level: sum(1 for p in places if p.level == level) for level in LEVEL_CHAR},
+        "seed": seed, "scale": scale, "rates": rates, "plans": len(planned), "task_points": tasks,
+        "jurisdictions": {level: sum(1 for p in planned if p.level == level) for level in LEVEL_CHAR},
         "opportunities": opportunities,
         "defects": {kind: len(items) for kind, items in defects.items()},
         "defective": defects,
     }
+    if real is not None:  # counts and defects above are the synthetic part's; the real KB is beside it as it is
+        manifest["with_real"] = {"synthetic_dir": SYNTHETIC_DIR, "real_plans": len(list((real / "plans").glob("*.ttl"))),
+                                 "root_plan": plan_iri(places[0])}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 

@@ -1,0 +1,161 @@
+"""`sciplan synth --with-real`: the real KB beside the synthetic plans, at a small scale.
+
+No IRI of the real data is minted again by the synthetic part (and the check that says so finds the
+clashes of a plain synthetic directory); every competency query gives the real KB's answer on the
+combined store — the same rows where it names real plans, and the real rows unchanged beside the
+synthetic ones where it ranges over all plans; validation finds the real KB's findings and exactly
+the injected defects of the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from sciplan.cli import main
+from sciplan.config import Settings
+from sciplan.errors import UsageError
+from sciplan.query import rows, run
+from sciplan.store import build, open_store
+from sciplan.synth import SYNTHETIC_DIR, RealKeys, generate, jurisdictions, subjects_of
+
+QUERIES = sorted(p for p in (ROOT / "queries").glob("*.rq") if "SERVICE" not in p.read_text(encoding="utf-8"))
+# The queries that name real plans, tasks or bodies: the combined store gives exactly the real answer.
+SELECTIVE = {"alignment-proposals", "flagged-records", "generations-jiangmen-to-2022", "jiangmen-targets-by-unit",
+             "literacy-rate-by-level", "matched-tasks-lead-units-differ", "tasks-without-counterpart",
+             "trace-task-to-national"}
+# A total over all plans with no plan in its rows: the synthetic part adds to its counts.
+ADDITIVE = {"tasks-led-by-function": ("function", "functionLabel")}
+RATES = {"missing-lead": 0.005, "foreign-body": 0.005, "bad-basis": 0.2}
+
+
+@pytest.fixture(scope="module")
+def with_real(tmp_path_factory, repo_settings):
+    home = tmp_path_factory.mktemp("with-real")
+    out = home / "data"
+    manifest = generate(repo_settings, out, scale=0.006, seed=5, rates=RATES, real=repo_settings.data_dir)
+    settings = repo_settings.with_(data_dir=out, store=home / "store")
+    build(settings)
+    return out, manifest, settings
+
+
+@pytest.fixture(scope="module")
+def synthetic_only(tmp_path_factory, repo_settings, with_real):
+    """The synthetic part alone (with the ontology and the schemes), for the totals it adds."""
+    out, _, _ = with_real
+    settings = repo_settings.with_(data_dir=out, store=tmp_path_factory.mktemp("synthetic-only") / "store")
+    files = sorted(settings.ontology_dir.glob("*.ttl")) + [out / "schemes.ttl"] + sorted((out / SYNTHETIC_DIR).rglob("*.ttl"))
+    build(settings, files=files)
+    return open_store(settings.store)
+
+
+def answer(store, path: Path) -> tuple[list[str], list[tuple[str, ...]]]:
+    names, table = rows(run(store, path.read_text(encoding="utf-8")))
+    return names, [tuple(row) for row in table]
+
+
+def test_no_iri_of_the_real_data_is_minted_again(with_real, repo_settings, tmp_path):
+    out, manifest, settings = with_real
+    real, synthetic = subjects_of(repo_settings.data_dir), subjects_of(out / SYNTHETIC_DIR)
+    assert len(synthetic) > 2000 and not real & synthetic
+    # The real files are there as they are, at their own paths (so their named graphs are the real build's).
+    for path in repo_settings.data_dir.rglob("*.ttl"):
+        assert (out / path.relative_to(repo_settings.data_dir)).read_bytes() == path.read_bytes()
+    # The check can fail: a plain synthetic directory (scale 0.003) mints the national plan and its parts again.
+    generate(repo_settings, tmp_path / "plain", scale=0.003, seed=5)
+    assert "plan/cn/2021-2035" in real & subjects_of(tmp_path / "plain")
+    # No synthetic GB/T 2260 code is a real one, so a query naming a real code finds only the real plan.
+    store = open_store(settings.store)
+    codes = "SELECT ?code (COUNT(?place) AS ?n) WHERE { ?place <https://w3id.org/sciplan/def/gbCode> ?code } GROUP BY ?code HAVING (COUNT(?place) > 1)"
+    assert not list(store.query(codes, use_default_graph_as_union=True))
+    assert manifest["with_real"] == {"synthetic_dir": SYNTHETIC_DIR, "real_plans": 9, "root_plan": "plan/cn/2021-2035"}
+    assert manifest["jurisdictions"]["national"] == 0 and manifest["plans"] == 20
+
+
+def test_the_synthetic_provinces_leave_the_real_prefixes_to_the_real_data():
+    provinces = [p.code[:2] for p in jurisdictions(1.0, {"44"}) if p.level == "provincial"]
+    assert len(provinces) == 31 and "44" not in provinces and provinces[-1] == "90"
+
+
+def test_a_clash_is_refused_naming_the_iri(repo_settings, tmp_path):
+    known = RealKeys(subjects={"org/110000/省教育局"}, codes=set())  # a real body of a place the generator would use
+    assert known.clashes(jurisdictions(0.003)) == ["org/110000/省教育局"]
+    import sciplan.synth as synth
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synth, "real_keys", lambda real: known)
+        with pytest.raises(UsageError, match="org/110000/"):
+            generate(repo_settings, tmp_path / "out", scale=0.003, real=repo_settings.data_dir)
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
+def test_each_competency_query_gives_the_real_answer(path, with_real, kg_store, synthetic_only, repo_settings):
+    out, _, settings = with_real
+    base = repo_settings.base
+    synthetic = {base + s for s in subjects_of(out / SYNTHETIC_DIR)}
+    names, real = answer(kg_store, path)
+    names_w, combined = answer(open_store(settings.store), path)
+    assert names_w == names and real, path.stem
+    if path.stem in SELECTIVE:
+        assert combined == real
+        return
+    if path.stem in ADDITIVE:
+        keys = [names.index(k) for k in ADDITIVE[path.stem]]
+        _, extra = answer(synthetic_only, path)
+
+        def totals(table):
+            out = defaultdict(lambda: Counter())
+            for row in table:
+                out[tuple(row[i] for i in keys)].update({n: int(row[i]) for i, n in enumerate(names) if i not in keys})
+            return out
+
+        expected = totals(real)
+        for key, counts in totals(extra).items():
+            expected[key].update(counts)
+        assert totals(combined) == expected and extra
+        return
+    own = [row for row in combined if not synthetic & set(row)]
+    assert Counter(own) == Counter(real)
+    assert len(combined) > len(real), f"{path.stem}: the synthetic plans add no rows, so it is not measured at scale"
+
+
+def test_validation_finds_the_real_findings_and_exactly_the_injected_defects(with_real, kg_settings):
+    from sciplan.validate import validate_built
+
+    _, manifest, settings = with_real
+    assert all(manifest["defects"][kind] >= 2 for kind in RATES)
+    shapes = {"missing-lead": "LeadUnitShape", "foreign-body": "UnitJurisdictionShape", "bad-basis": "BasisShape"}
+
+    def found(s):
+        out = defaultdict(set)
+        for finding in validate_built(s).findings:
+            out[finding.rule.id].add(finding.focus)
+        return out
+
+    real, combined = found(kg_settings), found(settings)
+    for kind, shape in shapes.items():
+        real[shape] |= {settings.base + iri for iri in manifest["defective"][kind]}
+    assert dict(combined) == dict(real)
+
+
+def test_the_synth_command_takes_with_real(tmp_path, capsys):
+    out = tmp_path / "nat"
+    assert main(["--store", str(tmp_path / "store"), "synth", "--scale", "0.003", "--with-real", "--output", str(out), "--build"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["with_real"]["real_plans"] == 9
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/sciplan/def/Plan> }"
+    assert int(next(iter(open_store(tmp_path / "store").query(count, use_default_graph_as_union=True)))["n"].value) == 9 + 11
+    assert "built" in capsys.readouterr().out
+
+
+def test_the_settings_of_a_with_real_directory_build_it_whole(with_real):
+    """Everything under the output is one data directory: a plain `sciplan build` of it loads both parts."""
+    out, manifest, _ = with_real
+    assert Settings(data_dir=out).data_dir == out
+    assert len(list((out / SYNTHETIC_DIR / "plans").glob("*.ttl"))) == manifest["plans"]
+    assert len(list((out / "plans").glob("*.ttl"))) == manifest["with_real"]["real_plans"]
