@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from pyshacl.graph_abstraction import to_rdf
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
@@ -77,6 +76,18 @@ def run(store: ox.Store, shapes: Graph, rules, *, fallback_runner=None) -> Outco
             time.perf_counter() - started
     report.add((node, SH.conforms, Literal(not any(report.objects(node, SH.result)))))
     return outcome
+
+
+def to_rdf(term):
+    """A pyoxigraph term as rdflib's (pyshacl's own conversion, without importing pyshacl: its
+    import costs ≈ 0.3 s, a third of a one-plan check's budget)."""
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language is not None:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return URIRef(term.value)
 
 
 def _only(shapes: Graph, keep: set) -> Graph:
