@@ -322,7 +322,7 @@ class Compiler:
         # The value tests of the shape (sh:datatype, sh:in, ranges, …) in one query, and sh:minCount with
         # sh:maxCount in one: each query joins the focus nodes with their values once (UnitAssignmentShape:
         # 16 queries → 7).
-        tests = [(pred, value) for pred in sorted(set(self.shapes.predicates(ps)))
+        tests = [(pred, value) for pred in sorted(set(self.shapes.predicates(ps)), key=str)
                  if pred in _VALUE_TESTS and pred not in (SH["class"], SH.hasValue) for value in self.objects(ps, pred)]
         if len(tests) > 1:
             binds, flags = [], []
