@@ -30,7 +30,6 @@ from . import vocab
 from .config import DEFAULT_BASE, Settings
 from .errors import BuildError, InputError, PlanNotFound, ShapesError, UsageError
 from .engine import run as run_engine
-from .shacl import shacl_report
 from .store import build_info, graph_iri, open_store, read_file
 
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -253,21 +252,22 @@ def plan_scope(store: ox.Store, base: str, plan: str, plans: dict[str, tuple[str
     bases = {row["b"].value for row in vocab.solutions(
         store, f"SELECT DISTINCT ?b WHERE {{ <{plan}> <{ELI}based_on>+ ?b }}", use_default_graph_as_union=True)}
     wanted = {plans[p][0] for p in bases | {plan} if p in plans}
-    scope = ox.Store()
+    quads: list = []  # gathered, then written into the scratch store in one call (one call per node: 0.6 s)
     large = []
     for g in store.named_graphs():
         if g.value in wanted:
-            scope.extend(store.quads_for_pattern(None, None, None, g))
+            quads += store.quads_for_pattern(None, None, None, g)
         elif g.value not in holding_plans:
             if _has_more_than(store, g, LARGE_GRAPH):
                 large.append(g)
             else:
-                scope.extend(store.quads_for_pattern(None, None, None, g))
+                quads += store.quads_for_pattern(None, None, None, g)
     if large:
-        referred = {q.object for g in wanted for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g))
-                    if isinstance(q.object, ox.NamedNode)}
+        referred = {q.object for q in quads if q.graph_name.value in wanted and isinstance(q.object, ox.NamedNode)}
         for g in large:
-            _copy_reachable(store, scope, g, referred)
+            quads += _reachable(store, g, referred)
+    scope = ox.Store()
+    scope.extend(quads)
     return scope
 
 
@@ -276,17 +276,18 @@ def _has_more_than(store: ox.Store, graph: ox.NamedNode | ox.BlankNode, n: int) 
     return int(next(iter(vocab.solutions(store, q)))["n"].value) > n
 
 
-def _copy_reachable(store: ox.Store, scope: ox.Store, graph: ox.NamedNode | ox.BlankNode, start: set) -> None:
-    """Copy the triples of `graph` about the nodes of `start`, and of the nodes they reach in it."""
-    seen, todo = set(), list(start)
+def _reachable(store: ox.Store, graph: ox.NamedNode | ox.BlankNode, start: set) -> list:
+    """The triples of `graph` about the nodes of `start`, and of the nodes they reach in it."""
+    seen, todo, out = set(), list(start), []
     while todo:
         node = todo.pop()
         if node in seen:
             continue
         seen.add(node)
         quads = list(store.quads_for_pattern(node, None, None, graph))
-        scope.extend(quads)
+        out += quads
         todo.extend(q.object for q in quads if isinstance(q.object, (ox.NamedNode, ox.BlankNode)) and q.object not in seen)
+    return out
 
 
 def subjects_of_graph(store: ox.Store, graph: str) -> set[str]:
@@ -358,6 +359,8 @@ def validate_store(store: ox.Store, settings: Settings, base: str | None = None,
     shape_seconds: dict[str, float] = {}
     try:
         if engine == "pyshacl":
+            from .shacl import shacl_report  # imported only when used: pyshacl's import costs ≈ 0.3 s
+
             report = shacl_report(data, shapes)
         else:
             outcome = run_engine(data, shapes, rules)
