@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from sciplan.config import unexecutable_environment
 from sciplan.errors import RemoteError
 
 from .errors import QueryFailed, status_for
@@ -120,7 +121,9 @@ class ProcessPool:
         try:
             word, why = conn.recv() if conn.poll(60) else ("failed", "no answer within 60 s")
         except (EOFError, OSError):
-            word, why = "failed", f"it ended with exit code {proc.exitcode}"
+            proc.join(timeout=5)
+            cause = unexecutable_environment()  # exit code 255 before a word: exec itself failed
+            word, why = "failed", f"it ended with exit code {proc.exitcode}" + (f"; {cause}" if cause else "")
         if word != "ready":
             self._stop(worker)
             raise QueryFailed(503, f"a query process could not start: {why}")

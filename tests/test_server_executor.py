@@ -75,6 +75,26 @@ def test_busy_pool_answers_503(server_store):
         pool.close()
 
 
+def test_a_query_process_that_cannot_be_executed_names_the_environment_variable(server_store, monkeypatch):
+    """The cause of the 'exit code 255 at start' seen under pytest 8: exec refuses an environment string
+    over 128 KiB (E2BIG) and multiprocessing does not say so; the start-up error names the variable."""
+    from multiprocessing import resource_tracker
+
+    from server.sandbox import SandboxError
+
+    resource_tracker.ensure_running()  # started now, with an ordinary environment (it is exec'd too)
+    monkeypatch.setenv("SCIPLAN_TEST_HUGE", "x" * 140_000)
+    with pytest.raises(SandboxError) as caught:
+        ProcessPool(server_store, size=1, timeout=5)
+    assert "exit code 255" in str(caught.value) and "SCIPLAN_TEST_HUGE" in str(caught.value)
+    monkeypatch.delenv("SCIPLAN_TEST_HUGE")
+    pool = ProcessPool(server_store, size=1, timeout=30)  # the same start succeeds once the variable is gone
+    try:
+        assert pool.run(Job("ASK {}", BASE)).boolean is True
+    finally:
+        pool.close()
+
+
 def test_unexpected_error_inside_a_worker_is_a_plain_500(server_store):
     pool = ProcessPool(server_store, size=1, timeout=30)
     try:
