@@ -94,6 +94,7 @@ class ServerOptions:
     max_rows: int = 10_000               # rows / triples per result; more are cut off
     max_request_bytes: int = 256 * 1024  # body or query string; larger gets 413 / 414
     query_processes: int = 2             # query worker processes per web process
+    query_share: int = 0                 # query processes one client may hold at once (per web process); 0 = half
     query_memory_mb: int = 4096          # address-space limit of a query worker; 0 = none
     service_allowlist: tuple[str, ...] = ()  # SERVICE IRIs a query may call
     proxy_fix: bool = False              # trust one proxy's X-Forwarded-* headers
@@ -237,3 +238,24 @@ def variables() -> dict[str, str]:
         for f in fields(section):
             names[section.env_prefix + f.name.upper()] = f"Settings.{attr}.{f.name}"
     return names
+
+
+MAX_ARG_STRLEN = 32 * 4096  # Linux: the longest single argument or NAME=value string execve() takes
+
+
+def unexecutable_environment() -> str:
+    """Why execve() with this process's environment would fail (E2BIG), or "" if it would not.
+
+    Not configuration: a diagnosis for the server, which starts its query processes by exec
+    with the whole environment (multiprocessing, spawn) and is told only "exit code 255" when
+    the kernel refuses it. One string over 128 KiB is enough (pytest 8 puts a parametrized
+    test's whole id in PYTEST_CURRENT_TEST).
+    """
+    sizes = {name: len(os.fsencode(name)) + len(os.fsencode(value)) + 2 for name, value in os.environ.items()}
+    too_long = [name for name, size in sizes.items() if size > MAX_ARG_STRLEN]
+    if too_long:
+        return (f"the environment variable {', '.join(too_long)} is longer than the {MAX_ARG_STRLEN // 1024} KiB "
+                "a program can be started with (execve: E2BIG); shorten or unset it")
+    if sum(sizes.values()) > os.sysconf("SC_ARG_MAX") // 2:
+        return f"the environment holds {sum(sizes.values())} bytes, near the system's limit for starting a program"
+    return ""

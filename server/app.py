@@ -74,7 +74,10 @@ def _install_access_log(app: Flask) -> None:
 def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueryFailed)
     def query_failed(exc: QueryFailed):
-        return error_response(exc.status, exc.message)
+        response = error_response(exc.status, exc.message)
+        if exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(RemoteError)
     def store_failed(exc: RemoteError):  # the remote SPARQL store (SCIPLAN_SPARQL_URL) outside a query

@@ -18,10 +18,11 @@ from sciplan.errors import RemoteError, RemoteRefused, RemoteUnavailable, Scipla
 class QueryFailed(Exception):
     """A query that is refused or failed; status is the HTTP status to answer."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after  # seconds, for a 503 the client may retry (the Retry-After header)
 
 
 def status_for(exc: SciplanError) -> int:

@@ -17,15 +17,20 @@ remote SPARQL store.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
-import queue
 import threading
+import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from time import perf_counter
 
 import pyoxigraph as ox
 
+from sciplan.config import unexecutable_environment
 from sciplan.errors import RemoteError
 
 from .errors import QueryFailed, status_for
@@ -33,6 +38,8 @@ from .evaluate import execute
 from .jobs import Job, Outcome
 from .sandbox import SandboxError
 from .worker import serve
+
+log = logging.getLogger("sciplan.server")
 
 
 class InlineExecutor:
@@ -42,7 +49,7 @@ class InlineExecutor:
         self.store = store
         self.version = f"memory-{id(store)}"
 
-    def run(self, job: Job) -> Outcome:
+    def run(self, job: Job, client: str = "-", started: float | None = None) -> Outcome:
         return execute(self.store, job)
 
     def close(self) -> None:
@@ -61,7 +68,7 @@ class RemoteExecutor:
         self.store = remote
         self.version = f"remote-{remote.url}"
 
-    def run(self, job: Job) -> Outcome:
+    def run(self, job: Job, client: str = "-", started: float | None = None) -> Outcome:
         try:
             return execute(self.store, job)
         except RemoteError as exc:
@@ -72,31 +79,46 @@ class RemoteExecutor:
 
 
 class ProcessPool:
-    """A fixed number of query worker processes; one query per worker at a time."""
+    """A fixed number of query worker processes; one query per worker at a time.
 
-    def __init__(self, store_path: Path | str, size: int, timeout: float, memory_mb: int = 0, sandbox: bool = True):
+    The deadline counts the wait: a request gets a query process and its answer within `timeout`
+    of its start (`started`, perf_counter), or a 503 with Retry-After; a killed process is replaced
+    in the background, so no request waits for a start-up. Fair share: one client (its address)
+    holds at most `share` query processes at once (default half of them) and has at most `size`
+    requests waiting; a waiting request takes the first free process in arrival order among the
+    clients under their share, so one client's runaway queries leave the others a process.
+    """
+
+    def __init__(self, store_path: Path | str, size: int, timeout: float, memory_mb: int = 0, sandbox: bool = True,
+                 share: int = 0):
         self.store_path = str(store_path)
+        self.size = max(1, size)
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.sandbox = sandbox  # no network in the query processes (no SERVICE is allowed)
+        self.share = share or max(1, self.size // 2)
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        self._idle: queue.Queue = queue.LifoQueue()  # the last worker used first: its caches are warm
+        self._idle: list = []  # the last worker used first: its caches are warm
         self._workers: set = set()
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._busy: Counter[str] = Counter()     # query processes held, per client
+        self._waiting: Counter[str] = Counter()  # requests waiting, per client
+        self._queue: list[tuple[object, str]] = []  # waiting requests in arrival order
+        self._closed = False
         # PR_SET_PDEATHSIG fires when the *thread* that started a process ends, so every query process
         # is started from this one long-lived thread, never from a request's thread.
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sciplan-spawn")
-        started = [self._start(wait=False) for _ in range(max(1, size))]
+        started = [self._start(wait=False) for _ in range(self.size)]
         try:
             for worker in started:
                 self._ready(worker)
-                self._idle.put(worker)
+                self._idle.append(worker)
         except QueryFailed as exc:
             self.close()
             raise SandboxError(exc.message) from None
 
     def _start(self, wait: bool = True):
-        worker = self._spawner.submit(self._spawn).result()
+        worker = self._spawner.submit(self._spawn).result()  # on the spawner thread (see __init__)
         if wait:
             self._ready(worker)
         return worker
@@ -120,7 +142,9 @@ class ProcessPool:
         try:
             word, why = conn.recv() if conn.poll(60) else ("failed", "no answer within 60 s")
         except (EOFError, OSError):
-            word, why = "failed", f"it ended with exit code {proc.exitcode}"
+            proc.join(timeout=5)
+            cause = unexecutable_environment()  # exit code 255 before a word: exec itself failed
+            word, why = "failed", f"it ended with exit code {proc.exitcode}" + (f"; {cause}" if cause else "")
         if word != "ready":
             self._stop(worker)
             raise QueryFailed(503, f"a query process could not start: {why}")
@@ -138,35 +162,114 @@ class ProcessPool:
         with self._lock:
             return [proc.pid for proc, _ in self._workers]
 
-    def run(self, job: Job) -> Outcome:
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise QueryFailed(503, f"all query workers stayed busy for {self.timeout:g} s; try again later") from None
-        if not worker[0].is_alive():  # died while idle: replace before use
-            self._stop(worker)
-            worker = self._start()
+    def run(self, job: Job, client: str = "-", started: float | None = None) -> Outcome:
+        deadline = (perf_counter() if started is None else started) + self.timeout
+        worker = self._acquire(client, deadline)
         reply = None
         try:
             proc, conn = worker
-            conn.send(job)
-            if not conn.poll(self.timeout):
-                raise QueryFailed(503, f"query stopped: it ran longer than the time limit of {self.timeout:g} s")
+            left = deadline - perf_counter()
+            conn.send(replace(job, time_limit=max(left, 0.0)))
+            if not conn.poll(max(left, 0.0)):
+                raise QueryFailed(503, f"query stopped: it ran longer than the time limit of {self.timeout:g} s",
+                                  retry_after=self._retry_after())
             reply = conn.recv()
         except (EOFError, OSError):
-            raise QueryFailed(503, "query stopped: the query worker ended unexpectedly (out of memory?)") from None
+            raise QueryFailed(503, "query stopped: the query worker ended unexpectedly (out of memory?)",
+                              retry_after=self._retry_after()) from None
         finally:
-            if reply is None:
-                self._stop(worker)
-                worker = self._start()
-            self._idle.put(worker)
+            self._release(client, worker, healthy=reply is not None)
         if reply[0] == "error":
             raise QueryFailed(reply[1], reply[2])
         return reply[1]
 
+    def _retry_after(self) -> int:
+        return max(1, round(self.timeout))
+
+    def _acquire(self, client: str, deadline: float):
+        """A live idle worker for `client` before `deadline`, in arrival order among clients under their share."""
+        with self._lock:
+            if self._waiting[client] >= self.size:
+                raise QueryFailed(503, f"this client already has {self.size} queries waiting for a query process; "
+                                  "try again later", retry_after=self._retry_after())
+            ticket = object()
+            self._queue.append((ticket, client))
+            self._waiting[client] += 1
+            try:
+                while True:
+                    if self._idle and self._first_eligible() is ticket:
+                        worker = self._idle.pop()
+                        if not worker[0].is_alive():  # died while idle: replace in the background, try another
+                            self._replace(worker)
+                            continue
+                        self._busy[client] += 1
+                        return worker
+                    left = deadline - perf_counter()
+                    if left <= 0:
+                        held = self._busy[client]
+                        why = (f"this client's {held} running queries hold its share ({self.share}) of the query processes"
+                               if held >= self.share else "all query processes stayed busy")
+                        raise QueryFailed(503, f"{why} for the time limit of {self.timeout:g} s; try again later",
+                                          retry_after=self._retry_after())
+                    self._lock.wait(left)
+            finally:
+                self._queue.remove((ticket, client))
+                self._waiting[client] -= 1
+                if not self._waiting[client]:
+                    del self._waiting[client]
+                self._lock.notify_all()
+
+    def _first_eligible(self):
+        for ticket, client in self._queue:
+            if self._busy[client] < self.share:
+                return ticket
+        return None
+
+    def _release(self, client: str, worker, healthy: bool) -> None:
+        with self._lock:
+            self._busy[client] -= 1
+            if not self._busy[client]:
+                del self._busy[client]
+            if healthy:
+                self._idle.append(worker)
+            self._lock.notify_all()
+        if not healthy:
+            self._replace(worker)
+
+    def _replace(self, worker) -> None:
+        """Kill `worker` now; start its successor on the spawner thread and add it when it is ready."""
+        worker[0].kill()
+        with self._lock:
+            self._workers.discard(worker)
+        self._spawner.submit(self._respawn, worker)
+
+    def _respawn(self, old) -> None:
+        old[0].join(timeout=5)
+        old[1].close()
+        for attempt in range(5):
+            if self._closed:
+                return
+            try:
+                fresh = self._spawn()
+                self._ready(fresh)
+            except QueryFailed as exc:
+                log.error("query process could not be replaced (attempt %d): %s", attempt + 1, exc.message)
+                time.sleep(1 + attempt)
+                continue
+            except RuntimeError:  # the pool is closing: the spawner takes no more work
+                return
+            with self._lock:
+                if not self._closed:
+                    self._idle.append(fresh)
+                    self._lock.notify_all()
+                    return
+            self._stop(fresh)
+            return
+
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             workers = list(self._workers)
         for worker in workers:
             self._stop(worker)
-        self._spawner.shutdown(wait=False)
+        self._spawner.shutdown(wait=False, cancel_futures=True)

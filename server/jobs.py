@@ -26,6 +26,7 @@ class Job:
     max_rows: int = 10_000
     trusted: bool = False               # the server's own queries skip the safety check
     allowed_services: frozenset[str] = frozenset()
+    time_limit: float = 0.0             # seconds left of the request's deadline; the worker ends itself past it
 
 
 @dataclass

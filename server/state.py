@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import current_app
+from flask import current_app, g, has_request_context, request
 
 from sciplan import vocab
 from sciplan.backend import Backend, Remote
@@ -48,7 +48,7 @@ class State:
         handle = StoreHandle(path)
         handle.get()  # fail now, with the store path in the message, if there is no store
         pool = ProcessPool(path, options.query_processes, options.query_timeout, options.query_memory_mb,
-                           sandbox=not options.service_allowlist)
+                           sandbox=not options.service_allowlist, share=options.query_share)
         return cls(settings, options, pool, handle, None, views)
 
     # ---- store access
@@ -86,6 +86,9 @@ class State:
         return Job(query=query, base_iri=self.settings.base, allowed_services=frozenset(self.options.service_allowlist), **kw)
 
     def run(self, query: str, **kw) -> Outcome:
+        """Run a query for the current request: its client's fair share, its deadline from its start."""
+        if has_request_context():
+            return self.executor.run(self.job(query, **kw), client=request.remote_addr or "-", started=g.get("started"))
         return self.executor.run(self.job(query, **kw))
 
     # Metadata the pages need: cheap, cached, and run on this process's own handle.

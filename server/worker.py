@@ -49,8 +49,9 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
             return
         reply: tuple[str, Outcome] | tuple[str, int, str]
         try:
-            if timeout:
-                with Deadline(timeout + MARGIN):
+            seconds = job.time_limit or timeout
+            if seconds:
+                with Deadline(seconds + MARGIN):
                     reply = ("ok", execute(handle.get(), job))
             else:
                 reply = ("ok", execute(handle.get(), job))
