@@ -22,7 +22,6 @@ from sciplan.vocab import FORMATS as FORMATS_NS
 from sciplan.vocab import RDF_TYPE, SD, SERVICE_PREFIXES, VOID_TRIPLES, XSD_INTEGER
 
 from . import negotiation as neg
-from .results import WRITERS
 from .safety import UPDATE_REFUSED
 from .state import current
 
@@ -58,16 +57,18 @@ def endpoint():
         default_graphs=iri_list(params, "default-graph-uri"),
         named_graphs=iri_list(params, "named-graph-uri"),
         rdf_format=(rdf_fmt or neg.TURTLE).ox_name,
+        results_format=(results_fmt or neg.JSON).ox_name,  # written by pyoxigraph in the query process
     )
     g.rows = outcome.count
     if outcome.kind == "graph":
         if rdf_fmt is None:
             raise NotAcceptable(f"a {query_kind(outcome)} result is RDF; acceptable are {neg.describe_offer(neg.RDF)}")
-        body, fmt = outcome.data, rdf_fmt
+        fmt = rdf_fmt
     else:
         if results_fmt is None:
             raise NotAcceptable(f"a {query_kind(outcome)} result is a SPARQL result set; acceptable are {neg.describe_offer(neg.RESULTS)}")
-        body, fmt = WRITERS[results_fmt.name](outcome), results_fmt
+        fmt = results_fmt
+    body = outcome.data
     if fmt.name in ("xml", "rdfxml"):
         refuse_unwritable_xml(body)
     response = Response(body, mimetype=fmt.media_type)
