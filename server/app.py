@@ -57,7 +57,7 @@ def _install_access_log(app: Flask) -> None:
         limit = current().options.max_request_bytes
         if len(request.query_string) > limit:
             raise RequestURITooLarge(f"the URL's query string is longer than {limit} bytes; POST the query instead")
-        sparql.check_utf8(request.query_string)
+        sparql.check_utf8(request.query_string, request.args)
         return None
 
     @app.after_request

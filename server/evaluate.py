@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 from .errors import QueryFailed
 from .jobs import Job, Outcome, package
+from .results import write_answer
 from .safety import checked
 
 POSITION = re.compile(r"^error at (\d+):(\d+): ")
@@ -50,6 +51,8 @@ def _evaluate(store: ox.Store, job: Job, services) -> Outcome:
     except Exception as exc:  # ASK and some plans evaluate here
         raise failure(exc, services) from None
     try:
+        if job.results_format and isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            return write_answer(result, job)
         return package(result, job)
     except Exception as exc:  # a SERVICE's answer is read here: any failure of it is the target's (502)
         raise failure(exc, services) from None

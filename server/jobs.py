@@ -1,7 +1,9 @@
 """A query job and its answer, as plain data that crosses the process boundary.
 
 SELECT rows travel as SPARQL JSON bindings (one binding per distinct term, so
-pickle sends each once), ASK as a bool, CONSTRUCT/DESCRIBE already serialized.
+pickle sends each once), ASK as a bool, CONSTRUCT/DESCRIBE already serialized;
+for the /sparql endpoint (job.results_format) SELECT and ASK answers are
+written in the query process too (server/results.py) and travel as bytes.
 `package` turns a pyoxigraph answer into an Outcome, cut at the job's row limit.
 """
 
@@ -22,6 +24,7 @@ class Job:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     rdf_format: str = "TURTLE"          # ox.RdfFormat name for CONSTRUCT/DESCRIBE answers
+    results_format: str = ""            # ox.QueryResultsFormat name: SELECT/ASK answers as a body (server/results.py)
     prefixes: tuple[tuple[str, str], ...] = ()
     max_rows: int = 10_000
     trusted: bool = False               # the server's own queries skip the safety check

@@ -19,17 +19,17 @@ class Format:
     name: str                      # the value of ?format=
     media_type: str                # what the response says it is
     also: tuple[str, ...] = ()     # other media types that select it
-    ox_name: str = ""              # pyoxigraph RdfFormat name, for RDF formats
+    ox_name: str = ""              # pyoxigraph RdfFormat or QueryResultsFormat name
 
     @property
     def media_types(self) -> tuple[str, ...]:
         return (self.media_type,) + self.also
 
 
-JSON = Format("json", "application/sparql-results+json", ("application/json",))
-XML = Format("xml", "application/sparql-results+xml", ("application/xml",))
-CSV = Format("csv", "text/csv")
-TSV = Format("tsv", "text/tab-separated-values")
+JSON = Format("json", "application/sparql-results+json", ("application/json",), "JSON")
+XML = Format("xml", "application/sparql-results+xml", ("application/xml",), "XML")
+CSV = Format("csv", "text/csv", (), "CSV")
+TSV = Format("tsv", "text/tab-separated-values", (), "TSV")
 TURTLE = Format("turtle", "text/turtle", ("application/x-turtle",), "TURTLE")
 NTRIPLES = Format("ntriples", "application/n-triples", ("text/plain",), "N_TRIPLES")
 RDFXML = Format("rdfxml", "application/rdf+xml", (), "RDF_XML")

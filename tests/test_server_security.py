@@ -322,11 +322,23 @@ def test_update_anywhere_is_403(server_client, kwargs):
     ("/sparql?query=ASK%20%7B%20%FF%20%7D", dict(method="GET")),
     ("/sparql", dict(method="POST", data=b"query=ASK%20%7B%20%FF%20%7D", content_type="application/x-www-form-urlencoded")),
     ("/sparql", dict(method="POST", data=b"ASK { \xff }", content_type="application/sparql-query")),
+    # werkzeug keeps a bad byte as '%FF'; a real '%' (%25) beside it must not hide it
+    ("/sparql?query=ASK%20%7B%20FILTER(%22100%25%22)%20%7D&format=json%C3", dict(method="GET")),
+    ("/sparql", dict(method="POST", data=b"query=ASK%20%7B%20FILTER(%22100%25%22)%20%7D&x=\xe7%A7", content_type="application/x-www-form-urlencoded")),
 ])
 def test_invalid_utf8_is_400_in_get_and_post(server_client, path, kwargs):
     response = server_client.open(path, **kwargs)
     assert response.status_code == 400
     assert "not valid UTF-8" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_percent_sign_and_chinese_text_are_valid_utf8(server_client, method):
+    query = 'SELECT ?x WHERE { BIND("科学素质 100%" AS ?x) }'
+    kwargs = dict(query_string={"query": query}) if method == "GET" else dict(data={"query": query})
+    response = server_client.open("/sparql", method=method, headers={"Accept": "application/sparql-results+json"}, **kwargs)
+    assert response.status_code == 200
+    assert response.json["results"]["bindings"] == [{"x": {"type": "literal", "value": "科学素质 100%"}}]
 
 
 def test_sd_endpoint_comes_from_the_configuration_not_the_host_header(server_settings):

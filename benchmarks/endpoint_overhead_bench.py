@@ -1,0 +1,176 @@
+"""What our /sparql endpoint costs over Oxigraph's own server on the same store (a benchmark, not a test).
+
+Starts, on one on-disk store built from the shipped KB (or --store):
+
+  oxigraph  `oxigraph serve-read-only --location STORE --union-default-graph` (pip install oxigraph)
+  gunicorn  our server by the production recipe of docs/server.md (4 gthread workers × 2 threads)
+  dev       our single-process development server (`sciplan serve`)
+
+then POSTs each competency query of queries/ (those without SERVICE) and ASK {} --runs times to
+each server in turn as SPARQL JSON (one keep-alive http.client connection per server, the servers alternating
+request by request so that load on the machine falls on all alike), checks that all give the same
+number of rows, and prints the p50s side by side with our excess over Oxigraph's server.
+
+Goal (issue 11, 2 cores): over the queries whose Oxigraph p50 is under 100 ms, our p50 minus
+Oxigraph's is ≤ 1 ms in the median and ≤ 3 ms at worst.
+
+    python benchmarks/endpoint_overhead_bench.py --runs 40
+    python benchmarks/endpoint_overhead_bench.py --targets gunicorn --store /srv/sciplan/store
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchlib import (DEFAULT_WORKDIR, ROOT, free_port, machine, percentile, print_machine, real_settings, stop, table,
+                      wait_for, write_results)
+from query_bench import Client, competency_queries  # the same keep-alive client and query list
+
+MEDIAN_GOAL_MS, WORST_GOAL_MS, UNDER_MS = 1.0, 3.0, 100.0
+FLOOR = "ASK {}"  # no data touched: what is left is the fixed cost of a request
+
+
+def queries() -> dict[str, str]:
+    return {"(floor) ASK {}": FLOOR, **competency_queries()}
+
+
+# ---- servers -------------------------------------------------------------------------------------
+
+def server_env(store: Path) -> dict:
+    return {**os.environ, "SCIPLAN_STORE": str(store), "SCIPLAN_QUERY_TIMEOUT": "60", "SCIPLAN_MAX_ROWS": "10000",
+            "SCIPLAN_QUERY_PROCESSES": "2", "PYTHONPATH": str(ROOT)}
+
+
+def start(name: str, store: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    bind = f"127.0.0.1:{port}"
+    bindir = Path(sys.executable).parent
+    if name == "oxigraph":
+        binary = shutil.which("oxigraph", path=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+        if binary is None:
+            raise SystemExit("the oxigraph server is not installed: pip install oxigraph")
+        cmd = [binary, "serve-read-only", "--location", str(store.resolve()), "--union-default-graph", "--bind", bind]
+        url = f"http://{bind}/query"
+    elif name == "gunicorn":  # docs/server.md, "Production recipe"
+        cmd = [sys.executable, "-m", "gunicorn", "server.wsgi:app", "--bind", bind, "--workers", "4",
+               "--worker-class", "gthread", "--threads", "2", "--limit-request-line", "8190",
+               "--timeout", "40", "--graceful-timeout", "10"]
+        url = f"http://{bind}/sparql"
+    elif name == "dev":
+        cmd = [sys.executable, "-m", "sciplan.cli", "--store", str(store), "serve", "--port", str(port)]
+        url = f"http://{bind}/sparql"
+    else:
+        raise SystemExit(f"unknown target {name!r}")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=server_env(store))
+    wait_for(url + "?query=ASK%7B%7D", proc, seconds=120)
+    return proc, url
+
+
+# ---- measuring -----------------------------------------------------------------------------------
+
+def measure(clients: dict[str, Client], query: str, runs: int, budget: float) -> dict:
+    """One warm-up per server, then `runs` rounds, each server once per round (stops past `budget` s)."""
+    times: dict[str, list[float]] = {name: [] for name in clients}
+    rows: dict[str, int | None] = {}
+    errors: dict[str, str] = {}
+    spent = time.monotonic()
+    for round_ in range(runs + 1):
+        for name, client in clients.items():
+            if name in errors:
+                continue
+            started = time.perf_counter()
+            try:
+                status, body = client.post(query)
+            except (OSError, http.client.HTTPException) as exc:
+                client.conn = None
+                errors[name] = type(exc).__name__
+                continue
+            took = (time.perf_counter() - started) * 1000
+            if status != 200:
+                errors[name] = f"HTTP {status}: {body[:120].decode(errors='replace')}"
+                continue
+            doc = json.loads(body)
+            rows[name] = len(doc["results"]["bindings"]) if "results" in doc else 1
+            if round_:
+                times[name].append(took)
+        if round_ and time.monotonic() - spent > budget:
+            break
+    return {name: {"p50_ms": round(percentile(t, 50), 2) if t else None,
+                   "p90_ms": round(percentile(t, 90), 2) if t else None, "runs": len(t),
+                   "rows": rows.get(name), "error": errors.get(name)} for name, t in times.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", type=Path, help="a built store (default: the shipped KB, built under --workdir)")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--targets", default="gunicorn,dev", help="our servers to compare (default gunicorn,dev)")
+    parser.add_argument("--runs", type=int, default=30, help="timed requests per query and server (default 30)")
+    parser.add_argument("--budget", type=float, default=30, help="seconds per query at most (default 30)")
+    parser.add_argument("--label", default="", help="a word for the results file (before, after, …)")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    store = args.store or real_settings(args.workdir).store
+    ours = [t for t in args.targets.split(",") if t]
+    figures: dict = {"machine": machine(), "store": str(store), "runs": args.runs, "queries": []}
+    print_machine(figures["machine"])
+    procs, clients = [], {}
+    try:
+        for name in ["oxigraph", *ours]:
+            proc, url = start(name, store, args.workdir / f"overhead-{name}.log")
+            procs.append(proc)
+            clients[name] = Client(url, timeout=120)
+            print(f"{name}: {url}", flush=True)
+        for label, query in queries().items():
+            result = measure(clients, query, args.runs, args.budget)
+            figures["queries"].append({"query": label, **result})
+            print(f"  {label}: " + ", ".join(f"{n} {r['p50_ms']} ms" + (f" [{r['error']}]" if r["error"] else "")
+                                             for n, r in result.items()), flush=True)
+    finally:
+        for proc in procs:
+            stop(proc)
+
+    rows, summary = [], {}
+    for entry in figures["queries"]:
+        ox = entry["oxigraph"]
+        line = [entry["query"], ox["rows"], ox["p50_ms"]]
+        for name in ours:
+            mine = entry[name]
+            same = mine["rows"] == ox["rows"]
+            diff = round(mine["p50_ms"] - ox["p50_ms"], 2) if mine["p50_ms"] is not None and ox["p50_ms"] is not None else None
+            entry[f"{name}_minus_oxigraph_ms"] = diff
+            line += [mine["p50_ms"] if not mine["error"] else mine["error"][:30], diff if same else f"{diff} (rows {mine['rows']})"]
+        rows.append(line)
+    headers = ["query", "rows", "oxigraph p50 ms"]
+    for name in ours:
+        headers += [f"{name} p50 ms", f"{name} − oxigraph ms"]
+    print(table(headers, rows))
+    for name in ours:
+        diffs = [e[f"{name}_minus_oxigraph_ms"] for e in figures["queries"]
+                 if e["oxigraph"]["p50_ms"] is not None and e["oxigraph"]["p50_ms"] < UNDER_MS
+                 and e[f"{name}_minus_oxigraph_ms"] is not None]
+        if not diffs:
+            continue
+        median, worst = round(statistics.median(diffs), 2), round(max(diffs), 2)
+        summary[name] = {"median_ms": median, "worst_ms": worst, "queries": len(diffs),
+                         "median_met": median <= MEDIAN_GOAL_MS, "worst_met": worst <= WORST_GOAL_MS}
+        print(f"{name} over oxigraph, {len(diffs)} queries under {UNDER_MS:g} ms: median {median} ms "
+              f"(goal ≤ {MEDIAN_GOAL_MS:g}: {'met' if median <= MEDIAN_GOAL_MS else 'MISSED'}), worst {worst} ms "
+              f"(goal ≤ {WORST_GOAL_MS:g}: {'met' if worst <= WORST_GOAL_MS else 'MISSED'})")
+    figures["summary"] = summary
+    write_results("endpoint_overhead" + (f"-{args.label}" if args.label else ""), figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
