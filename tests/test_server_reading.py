@@ -59,6 +59,20 @@ def test_plan_contents_nest_parts_sections_and_task_points_in_printed_order(serv
     assert ["/" + t.removeprefix(BASE) for t in expected_tasks] == [unquote(t) for t in tasks]
 
 
+def test_a_section_without_task_points_lists_nothing_of_other_plans(server_client, kg_store):
+    """The national plan's 农民科学素质提升行动 has no task point in the graph: its entry holds no flag,
+    unit or page of another record (an unbound ?task once joined every flagged record of the register)."""
+    page = get(server_client, "/plan/cn/2021-2035").get_data(as_text=True)
+    toc = section_html(page, "1-structure")
+    linked = {h for h in hrefs(toc)}
+    national = "/plan/cn/2021-2035/"
+    assert linked and all(h.startswith(national) for h in linked), sorted(h for h in linked if not h.startswith(national))[:5]
+    tasks = ordered(kg_store, f"SELECT ?t WHERE {{ <{BASE}plan/cn/2021-2035> eli:has_part/eli:has_part/eli:has_part ?t }}")
+    plan = f"<{BASE}plan/cn/2021-2035>"
+    parts_and_sections = ordered(kg_store, f"SELECT ?s WHERE {{ {{ {plan} eli:has_part ?s }} UNION {{ {plan} eli:has_part/eli:has_part ?s }} }}")
+    assert linked == {"/" + x.removeprefix(BASE) for x in tasks + parts_and_sections}
+
+
 def test_plan_contents_link_each_tasks_units_in_printed_order_and_show_flags(server_client, kg_store):
     toc = section_html(get(server_client, "/" + NANSHA).get_data(as_text=True), "1-structure")
     task = NANSHA + "/part/projects/section/3/point/2"  # 创新现代科技馆体系: six cooperating units, garbled cell

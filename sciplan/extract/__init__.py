@@ -165,9 +165,9 @@ def plan_path(settings: Settings, plan: str) -> Path:
 
 
 def render_all(settings: Settings, with_register: bool = True) -> dict[Path, str]:
-    """Every generated file and its Turtle text; with_register adds data/curation/register.yaml
-    (data/ttl/register.ttl and the register's statements about plans.yaml plans). The command does not
-    pass it yet: the shipped graph takes the register in a later change (docs/register-model.md)."""
+    """Every generated file and its Turtle text, with data/curation/register.yaml read in (data/ttl/register.ttl
+    and the register's statements about plans.yaml plans); with_register=False leaves the register out (the
+    graph of plans.yaml alone, for tests that need it)."""
     cur = load_curation(settings)
     out = {
         settings.data_dir / "schemes.ttl": serialize(schemes_graph(cur.schemes), HEADER.format(
