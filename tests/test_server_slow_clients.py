@@ -1,0 +1,98 @@
+"""Slow clients against real gunicorn (the production worker class, server/slow_clients.py): 8 connections
+that send half a request line and 16 that send 3 bytes of a 1,000-byte body do not keep a cheap query from
+being answered; each slow one gets 408 or is closed. Bounds are generous multiples of the read deadline."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+
+import pytest
+
+from conftest import server_free_port, server_start, server_stop
+from server.slow_clients import DeadlineSocket, SlowClient
+
+READ_TIMEOUT = 2
+BOUND = READ_TIMEOUT + 15
+
+
+@pytest.fixture(scope="module")
+def gunicorn_one_worker(server_store, tmp_path_factory):
+    """`sciplan serve --workers 1`: one gunicorn worker, 2 query processes, 8 threads — the fewest threads."""
+    port = server_free_port()
+    proc = server_start(["--store", str(server_store), "serve", "--workers", "1"], port,
+                        tmp_path_factory.mktemp("slow") / "server.log",
+                        env={"SCIPLAN_READ_TIMEOUT": str(READ_TIMEOUT), "SCIPLAN_QUERY_PROCESSES": "2"})
+    yield port
+    server_stop(proc)
+
+
+def cheap_query(port: int) -> tuple[int, float]:
+    started = time.monotonic()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", timeout=BOUND + 10) as response:
+        return response.status, time.monotonic() - started
+
+
+def open_slow(port: int, count: int, data: bytes) -> list[socket.socket]:
+    socks = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=BOUND + 10)
+        sock.sendall(data)
+        socks.append(sock)
+    return socks
+
+
+def answer_of(sock: socket.socket) -> bytes:
+    """What the server sent before closing (b"" if it closed without a word)."""
+    try:
+        data = sock.recv(200)
+    except OSError:
+        data = b""
+    sock.close()
+    return data
+
+
+def test_eight_slow_request_lines_do_not_block_a_cheap_query(gunicorn_one_worker):
+    slow = open_slow(gunicorn_one_worker, 8, b"GET /sparql?query=ASK")
+    time.sleep(0.5)  # every thread has taken a slow connection
+    status, took = cheap_query(gunicorn_one_worker)
+    assert status == 200 and took < BOUND
+    answers = [answer_of(sock) for sock in slow]
+    assert all(a == b"" or a.startswith(b"HTTP/1.1 408") for a in answers), answers
+
+
+def test_sixteen_slow_bodies_get_408_and_do_not_block_a_cheap_query(gunicorn_one_worker):
+    head = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\nASK")
+    slow = open_slow(gunicorn_one_worker, 16, head)
+    time.sleep(0.5)
+    status, took = cheap_query(gunicorn_one_worker)
+    assert status == 200 and took < BOUND
+    answers = [answer_of(sock) for sock in slow]
+    assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers
+
+
+def test_a_complete_post_is_still_answered(gunicorn_one_worker):
+    request = urllib.request.Request(f"http://127.0.0.1:{gunicorn_one_worker}/sparql", data=b"ASK {}",
+                                     headers={"Content-Type": "application/sparql-query"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200 and b"true" in response.read()
+
+
+def test_a_read_past_the_deadline_raises_then_reads_nothing():
+    left, right = socket.socketpair()
+    try:
+        sock = DeadlineSocket(left)
+        right.sendall(b"ab")
+        sock.start(0.2)
+        assert sock.recv(10) == b"ab"
+        with pytest.raises(SlowClient):
+            sock.recv(10)  # nothing more comes
+        assert sock.recv(10) == b"" and sock.expired
+        sock.start(5)
+        right.sendall(b"c")
+        assert sock.recv(10) == b"c", "a new request gets a new deadline"
+    finally:
+        left.close()
+        right.close()
