@@ -94,3 +94,59 @@ def test_a_client_over_its_waiting_share_is_refused_at_once(server_store):
         assert pool.run(Job("ASK {}", "https://w3id.org/sciplan/"), client="192.0.2.1").boolean is True
     finally:
         pool.close()
+
+
+# ---- query processes do not outlive their parent ------------------------------------------------------
+
+PARENT = """
+import os, sys, time, multiprocessing as mp
+from server.jobs import Job
+from server.worker import serve
+if __name__ == "__main__":
+    store, mode = sys.argv[1], sys.argv[2]
+    ctx = mp.get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    # "pdeathsig": as the server starts them; "deadline": no death signal, so only the job's own deadline ends it
+    proc = ctx.Process(target=serve, args=(theirs, store, 0, 60.0, False, os.getpid() if mode == "pdeathsig" else 0))
+    proc.start()
+    assert ours.recv()[0] == "ready"
+    ours.send(Job(sys.argv[3], "https://w3id.org/sciplan/", time_limit=1.0 if mode == "deadline" else 60.0))
+    print(proc.pid, flush=True)
+    time.sleep(600)
+"""
+
+
+def gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # a zombie no one reaped has ended
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("mode, bound", [("pdeathsig", 10), ("deadline", 1 + 2 + 12)])
+def test_a_query_process_ends_when_its_parent_is_killed(server_store, mode, bound):
+    """kill -9 of the parent (as of a gunicorn worker): the runaway query process is gone within a bound,
+    by the death signal, or without it by its own deadline (alarm and RLIMIT_CPU, time limit + 2 s)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(server_store), mode, CROSS_COUNT],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        time.sleep(0.5)
+        assert not gone(pid), "the query process is running the cross product"
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + bound
+        while not gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert gone(pid), f"the query process outlived its killed parent by {bound} s ({mode})"
+    finally:
+        parent.kill()
+        parent.wait()

@@ -96,3 +96,59 @@ def test_a_read_past_the_deadline_raises_then_reads_nothing():
     finally:
         left.close()
         right.close()
+
+
+# ---- the same through nginx with docs/nginx.conf ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def nginx_in_front(gunicorn_one_worker, tmp_path_factory):
+    import os
+    import shutil
+    import subprocess
+
+    from conftest import ROOT
+
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if nginx is None:
+        pytest.skip("nginx is not installed (Debian: apt-get install nginx); docs/nginx.conf is not run")
+    tmp = tmp_path_factory.mktemp("nginx")
+    port = server_free_port()
+    site = (ROOT / "docs" / "nginx.conf").read_text(encoding="utf-8")
+    for old, new in [("listen 80;", f"listen 127.0.0.1:{port};"), ("server 127.0.0.1:8080;", f"server 127.0.0.1:{gunicorn_one_worker};"),
+                     ("client_header_timeout 10s;", f"client_header_timeout {READ_TIMEOUT}s;"),
+                     ("client_body_timeout 10s;", f"client_body_timeout {READ_TIMEOUT}s;")]:
+        assert old in site, old
+        site = site.replace(old, new)
+    temp_paths = "".join(f"{kind}_temp_path {tmp}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (tmp / "nginx.conf").write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off;\nworker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\n"
+        + f"events {{ worker_connections 512; }}\nhttp {{\naccess_log off;\n{temp_paths}{site}\n}}\n",
+        encoding="utf-8")
+    proc = subprocess.Popen([nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf")], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            cheap_query(port)
+            break
+        except OSError:
+            time.sleep(0.2)
+    if proc.poll() is not None:
+        pytest.fail(f"nginx did not start with docs/nginx.conf: {proc.stderr.read().decode(errors='replace')}")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=15)
+
+
+def test_through_nginx_slow_request_lines_and_bodies_do_not_block_a_cheap_query(nginx_in_front):
+    slow = open_slow(nginx_in_front, 8, b"GET /sparql?query=ASK")
+    head = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\nASK")
+    slow_bodies = open_slow(nginx_in_front, 16, head)
+    time.sleep(0.5)
+    status, took = cheap_query(nginx_in_front)
+    assert status == 200 and took < BOUND
+    answers = [answer_of(sock) for sock in slow]
+    assert all(a == b"" or a.startswith(b"HTTP/1.1 408") for a in answers), answers
+    answers = [answer_of(sock) for sock in slow_bodies]
+    assert all(a == b"" or a.startswith(b"HTTP/1.1 408") for a in answers), answers
