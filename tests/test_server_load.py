@@ -4,6 +4,7 @@ slow clients cannot hold a worker, and query processes do not outlive their pare
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -128,7 +129,6 @@ def gone(pid: int) -> bool:
 def test_a_query_process_ends_when_its_parent_is_killed(server_store, mode, bound):
     """kill -9 of the parent (as of a gunicorn worker): the runaway query process is gone within a bound,
     by the death signal, or without it by its own deadline (alarm and RLIMIT_CPU, time limit + 2 s)."""
-    import os
     import signal
     import subprocess
     import sys
@@ -150,3 +150,51 @@ def test_a_query_process_ends_when_its_parent_is_killed(server_store, mode, boun
     finally:
         parent.kill()
         parent.wait()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                pass
+    return found
+
+
+def test_kill_9_of_a_gunicorn_worker_ends_its_running_query_processes(server_store, tmp_path):
+    import signal
+    import urllib.parse
+    import urllib.request
+
+    from conftest import server_free_port, server_start, server_stop
+
+    port = server_free_port()
+    master = server_start(["--store", str(server_store), "serve", "--workers", "1"], port, tmp_path / "server.log",
+                          env={"SCIPLAN_QUERY_TIMEOUT": "60", "SCIPLAN_QUERY_PROCESSES": "2"})
+    try:
+        url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": CROSS_COUNT})
+        runaway = threading.Thread(target=lambda: _ignore_errors(lambda: urllib.request.urlopen(url, timeout=90)), daemon=True)
+        runaway.start()
+        time.sleep(1.5)  # the cross product is running in a query process
+        workers = [pid for pid in children(master.pid) if children(pid)]
+        assert len(workers) == 1, workers
+        queries = children(workers[0])
+        assert queries, "the gunicorn worker has query processes"
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not all(gone(pid) for pid in queries) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert all(gone(pid) for pid in queries), "query processes outlived their killed gunicorn worker"
+    finally:
+        server_stop(master)
+
+
+def _ignore_errors(call) -> None:
+    try:
+        call()
+    except OSError:
+        pass
