@@ -55,27 +55,47 @@ def test_one_clients_runaway_queries_leave_another_client_a_query_process(loaded
     assert any("share" in t or "waiting" in t for t in texts), texts
 
 
-def test_when_every_query_process_is_busy_the_wait_counts_against_the_deadline(loaded_app):
-    """Two clients' runaway queries hold both processes; a third client's query waits and is refused
-    within the time limit of its own start, not after a wait plus a full time limit."""
-    client = loaded_app.test_client()
+def while_two_runaways_run(client, query: str):
+    """Two clients' runaway queries hold both query processes; a third client sends `query` meanwhile:
+    its (response, seconds) and the runaways' results."""
     results: dict = {}
     runaways = [threading.Thread(target=timed_get, args=(client, CROSS_COUNT, f"192.0.2.{10 + n}", results, n))
                 for n in range(2)]
     for thread in runaways:
         thread.start()
-    time.sleep(0.3)
+    time.sleep(0.4)
     late: dict = {}
-    timed_get(client, "ASK { ?s ?p ?o }", "192.0.2.20", late, "ask")
+    timed_get(client, query, "192.0.2.20", late, "late")
     for thread in runaways:
         thread.join(timeout=60)
-    response, took = late["ask"]
+    return (*late["late"], results)
+
+
+def test_when_every_query_process_is_busy_the_wait_counts_against_the_deadline(loaded_app):
+    """Two clients' runaway queries hold both processes; a third client's query waits and is refused
+    within the time limit of its own start, not after a wait plus a full time limit."""
+    client = loaded_app.test_client()
+    response, took, results = while_two_runaways_run(client, "ASK { ?s ?p ?o }")
     assert response.status_code in (200, 503)  # 200 if a process was free again in time
     assert took < BOUND
     if response.status_code == 503:
         assert response.headers["Retry-After"].isdigit() and "busy" in response.get_data(as_text=True)
     assert all(r.status_code == 503 for r, _ in results.values())
     assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200, "the pool recovered"
+
+
+def test_a_runaway_query_that_waited_is_stopped_at_its_own_deadline_not_a_full_limit_later(server_settings):
+    """All processes busy; a third client's runaway query waits, then may run only for what is left of its
+    time limit: refused about `limit` after its start. Counting the run from when it got a process
+    (the old rule) would answer after the wait plus a whole limit, about twice as late."""
+    limit = 4.0
+    app = create_app(server_settings.with_server(query_timeout=limit, query_processes=2))
+    try:
+        response, took, _ = while_two_runaways_run(app.test_client(), CROSS_COUNT)
+        assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+        assert took < limit + 2.5, f"refused {took:.1f} s after its start; the time limit is {limit:g} s"
+    finally:
+        app.extensions["sciplan"].close()
 
 
 def test_a_client_over_its_waiting_share_is_refused_at_once(server_store):
