@@ -10,6 +10,8 @@ Loopback only and bounded: at most --requests requests in total and at most
 from __future__ import annotations
 
 import argparse
+import functools
+import http.client
 import ipaddress
 import json
 import socket
@@ -38,6 +40,20 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def opener_for(url: str, number: int) -> urllib.request.OpenerDirector:
+    """Client `number`'s opener: to 127.0.0.1 from its own loopback address (127.0.0.2, 127.0.0.3, …), since
+    the server's fair share counts clients by address (docs/server.md, "Under load"); else the default."""
+    if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
+        return urllib.request.build_opener()
+    source = (f"127.0.{(number + 2) // 256}.{(number + 2) % 256}", 0)
+
+    class FromSource(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(functools.partial(http.client.HTTPConnection, source_address=source), req)
+
+    return urllib.request.build_opener(FromSource)
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
@@ -50,7 +66,8 @@ def run(url: str, clients: int, requests: int, seconds: float, queries: list[str
     issued = iter(range(requests))
     deadline = time.monotonic() + seconds
 
-    def client() -> None:
+    def client(number: int) -> None:
+        opener = opener_for(url, number)
         while time.monotonic() < deadline:
             with lock:
                 n = next(issued, None)
@@ -60,7 +77,7 @@ def run(url: str, clients: int, requests: int, seconds: float, queries: list[str
             request = urllib.request.Request(url, data=data, headers={"Accept": "application/sparql-results+json"})
             started = time.perf_counter()
             try:
-                with urllib.request.urlopen(request, timeout=max(1.0, deadline - time.monotonic())) as response:
+                with opener.open(request, timeout=max(1.0, deadline - time.monotonic())) as response:
                     response.read()
                     status = response.status
             except urllib.error.HTTPError as exc:
@@ -72,7 +89,7 @@ def run(url: str, clients: int, requests: int, seconds: float, queries: list[str
                 latencies.append(took)
                 statuses[status] = statuses.get(status, 0) + 1
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     started = time.monotonic()
     for thread in threads:
         thread.start()

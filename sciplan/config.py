@@ -94,6 +94,7 @@ class ServerOptions:
     max_rows: int = 10_000               # rows / triples per result; more are cut off
     max_request_bytes: int = 256 * 1024  # body or query string; larger gets 413 / 414
     query_processes: int = 2             # query worker processes per web process
+    read_timeout: float = 10.0           # seconds a client has for its request head, and again for its body (408)
     query_share: int = 0                 # query processes one client may hold at once (per web process); 0 = half
     query_memory_mb: int = 4096          # address-space limit of a query worker; 0 = none
     service_allowlist: tuple[str, ...] = ()  # SERVICE IRIs a query may call

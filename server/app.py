@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from sciplan.config import Settings
 from sciplan.errors import RemoteError
 
-from . import browse, fonts, headers, linked_data, negotiation, pages, query_page, reference, sparql
+from . import browse, fonts, headers, linked_data, negotiation, pages, query_page, reference, slow_clients, sparql
 from .errors import QueryFailed, status_for
 from .state import State, current
 
@@ -54,7 +54,9 @@ def _install_access_log(app: Flask) -> None:
         g.started = perf_counter()
         if request.method == "OPTIONS":
             return headers.preflight()
-        limit = current().options.max_request_bytes
+        options = current().options
+        limit = options.max_request_bytes
+        slow_clients.read_body(request.environ, options.read_timeout, limit)  # 408 for a body that does not come
         if len(request.query_string) > limit:
             raise RequestURITooLarge(f"the URL's query string is longer than {limit} bytes; POST the query instead")
         sparql.check_utf8(request.query_string, request.args)

@@ -253,6 +253,8 @@ class ProcessPool:
                 fresh = self._spawn()
                 self._ready(fresh)
             except QueryFailed as exc:
+                if self._closed:  # close() stopped it while it started
+                    return
                 log.error("query process could not be replaced (attempt %d): %s", attempt + 1, exc.message)
                 time.sleep(1 + attempt)
                 continue

@@ -50,8 +50,10 @@ def run_gunicorn(settings: Settings, host: str, port: int, workers: int) -> int:
             config = {
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "worker_class": "gthread",
-                "threads": max(2, options.query_processes),
+                # read deadlines for the request head and body (server/slow_clients.py); threads enough that
+                # requests waiting for a query process (at most query processes + share per client) leave some free
+                "worker_class": "server.slow_clients.Worker",
+                "threads": max(4, 4 * options.query_processes),
                 "limit_request_line": 8190,  # gunicorn's maximum; longer queries must be POSTed
                 "timeout": int(options.query_timeout) + 30,
                 "graceful_timeout": 10,
