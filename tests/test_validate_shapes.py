@@ -103,6 +103,23 @@ def test_an_assignment_needs_a_role(validate_kg):
     assert f.focus == str(assignment) and f.path == str(kg.SP.role) and f.task == str(kg.node(HUADU_TASK))
 
 
+
+def test_an_assignment_broken_in_several_ways_gives_one_result_per_constraint(validate_kg):
+    """The engine checks a property shape's value tests in one query and its counts in one: a value
+    that fails two tests, and a count below and another above its bounds, each give their own result."""
+    kg = validate_kg
+    g = kg.graph(HUADU)
+    assignment = kg.node(HUADU_TASK + "/lead/1")
+    g.remove((assignment, kg.SP.position, None))
+    g.add((assignment, kg.SP.position, Literal("0")))  # not an integer, and not ≥ 1
+    g.add((assignment, kg.SP.role, kg.node("scheme/role/cooperating")))  # a second role
+    g.remove((assignment, kg.SP.nameAsWritten, None))
+    v = kg.validate({HUADU: g}, plan="huadu-2022-2025")
+    found = sorted((f.path.rsplit("/", 1)[-1], f.component) for f in fired(v, "UnitAssignmentShape"))
+    assert found == [("nameAsWritten", "MinCountConstraintComponent"), ("position", "DatatypeConstraintComponent"),
+                     ("position", "MinInclusiveConstraintComponent"), ("role", "MaxCountConstraintComponent")]
+
+
 # ---------------------------------------------------------------- bodies of the jurisdiction
 
 def test_a_unit_of_another_jurisdiction_is_a_violation(validate_kg):

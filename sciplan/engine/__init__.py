@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -50,12 +50,18 @@ def run(store: ox.Store, shapes: Graph, rules, *, fallback_runner=None) -> Outco
     copied: set = set()
     for check in compiled.checks:
         started = time.perf_counter()
-        answer = solutions(store, check.query, use_default_graph_as_union=True)
-        names = [v.value for v in answer.variables]
-        for solution in answer:
-            row = {name: to_rdf(term) for name, term in zip(names, solution) if term is not None}
-            _add_result(report, node, shapes, check, row, copied)
-        outcome.queries += 1
+        for query in _queries(store, check):
+            answer = solutions(store, query, use_default_graph_as_union=True)
+            names = [v.value for v in answer.variables]
+            for solution in answer:
+                row = {name: to_rdf(term) for name, term in zip(names, solution) if term is not None}
+                if not check.flags:
+                    _add_result(report, node, shapes, check, row, copied)
+                    continue
+                failed = [c for f, c in check.flags if row.pop(f, None) == TRUE]
+                for comp in failed:
+                    _add_result(report, node, shapes, replace(check, component=comp), dict(row), copied)
+            outcome.queries += 1
         key = str(check.rule).rsplit("/", 1)[-1]
         outcome.seconds[key] = outcome.seconds.get(key, 0.0) + time.perf_counter() - started
     if compiled.fallback:
@@ -76,6 +82,24 @@ def run(store: ox.Store, shapes: Graph, rules, *, fallback_runner=None) -> Outco
             time.perf_counter() - started
     report.add((node, SH.conforms, Literal(not any(report.objects(node, SH.result)))))
     return outcome
+
+
+TRUE = Literal(True)
+CHUNK = 500  # focus nodes per VALUES of a restricted query
+
+
+def _queries(store: ox.Store, check: Check):
+    """The queries whose solutions are the check's results: its query; or, for a constraint with a
+    tail of labels, its core over all focus nodes first and the whole text over the nodes found."""
+    if check.core is None or check.restricted is None:
+        yield check.query
+        return
+    found = [row["this"] for row in solutions(store, check.core, use_default_graph_as_union=True)]
+    if any(isinstance(n, ox.BlankNode) for n in found):  # VALUES cannot name a blank node
+        yield check.query
+        return
+    for i in range(0, len(found), CHUNK):
+        yield check.restricted(" ".join(str(n) for n in found[i:i + CHUNK]))
 
 
 def to_rdf(term):

@@ -13,6 +13,7 @@ shape is left to pyshacl (sciplan.engine.run names it in the report).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -21,7 +22,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from ..vocab import solutions
-from .sparql_text import Uncompilable, set_at_a_time
+from .sparql_text import Uncompilable, set_at_a_time, split_tail
 
 SH_SPARQL_TARGET = SH.SPARQLTarget
 # Terms of a shape that say nothing to check.
@@ -55,6 +56,14 @@ class Check:
     messages: list[Literal] = field(default_factory=list)
     sparql: bool = False         # a SPARQL constraint: messages take the solution's variables
     value_is_focus: bool = False  # a node shape's SPARQL constraint without ?value reports the focus node
+    # A SPARQL constraint with a tail of OPTIONALs and BINDs (labels for its message): `core` finds
+    # the focus nodes with a result without the tail, `restricted(focus)` is the whole text over
+    # those nodes only (sparql_text.split_tail).
+    core: str | None = None
+    # Several constraints of one property shape in one query: each (variable, component) is a
+    # result of that component where the solution binds the variable to true.
+    flags: list[tuple[str, URIRef]] = field(default_factory=list)
+    restricted: Callable[[str], str] | None = None
 
 
 @dataclass
@@ -310,7 +319,36 @@ class Compiler:
         def check(name: str, query: str) -> None:
             checks.append(Check(rule, ps, component(name), severity, query, path=path_node, messages=messages))
 
-        for pred in set(self.shapes.predicates(ps)):
+        # The value tests of the shape (sh:datatype, sh:in, ranges, …) in one query, and sh:minCount with
+        # sh:maxCount in one: each query joins the focus nodes with their values once (UnitAssignmentShape:
+        # 16 queries → 7).
+        tests = [(pred, value) for pred in sorted(set(self.shapes.predicates(ps)), key=str)
+                 if pred in _VALUE_TESTS and pred not in (SH["class"], SH.hasValue) for value in self.objects(ps, pred)]
+        if len(tests) > 1:
+            binds, flags = [], []
+            for pred, value in tests:
+                f = self.var("f")
+                binds.append(f"BIND (!{self.value_test(ps, pred, value, '?value')} AS {f})")
+                flags.append((f[1:], component(_COMPONENT[pred])))
+            any_failed = " || ".join("?" + f for f, _ in flags)
+            checks.append(Check(rule, ps, flags[0][1], severity,
+                                f"SELECT DISTINCT ?this ?value {' '.join('?' + f for f, _ in flags)} WHERE {{ {focus} "
+                                f"?this {path} ?value . {' '.join(binds)} FILTER ({any_failed}) }}",
+                                path=path_node, messages=messages, flags=flags))
+        done = {p for p, _ in tests} if len(tests) > 1 else set()
+        mins, maxs = self.objects(ps, SH.minCount), self.objects(ps, SH.maxCount)
+        if len(mins) == 1 and len(maxs) == 1 and int(mins[0]) > 0:
+            v = self.var("v")
+            fmin, fmax = self.var("f"), self.var("f")
+            n = f"COUNT(DISTINCT {v})"
+            checks.append(Check(rule, ps, component("MinCount"), severity,
+                                f"SELECT ?this ({n} < {int(mins[0])} AS {fmin}) ({n} > {int(maxs[0])} AS {fmax}) "
+                                f"WHERE {{ {focus} OPTIONAL {{ ?this {path} {v} }} }} GROUP BY ?this "
+                                f"HAVING ({n} < {int(mins[0])} || {n} > {int(maxs[0])})",
+                                path=path_node, messages=messages,
+                                flags=[(fmin[1:], component("MinCount")), (fmax[1:], component("MaxCount"))]))
+            done |= {SH.minCount, SH.maxCount}
+        for pred in set(self.shapes.predicates(ps)) - done:
             if pred in (SH.path, SH.message, SH.severity, SH.flags, SH.deactivated, SH.qualifiedMinCount,
                         SH.qualifiedMaxCount, SH.qualifiedValueShapesDisjoint) or (pred in _INERT and pred not in (
                             SH.property, SH.sparql)):
@@ -368,12 +406,19 @@ class Compiler:
         select = self.one(c, SH.select)
         if select is None:
             raise Uncompilable("a SPARQL constraint without sh:select")
-        query = self.prefixes(c) + set_at_a_time(str(select), focus,
-                                                 self.path(path_node) if path_node is not None else None)
+        path = self.path(path_node) if path_node is not None else None
+        query = self.prefixes(c) + set_at_a_time(str(select), focus, path)
         messages = self.objects(c, SH.message)
-        return [Check(rule, source, SH.SPARQLConstraintComponent, self.severity(source), query, path=path_node,
+        check = Check(rule, source, SH.SPARQLConstraintComponent, self.severity(source), query, path=path_node,
                       constraint=c, messages=self.objects(source, SH.message) + messages, sparql=True,
-                      value_is_focus=path_node is None)]
+                      value_is_focus=path_node is None)
+        core = split_tail(str(select))
+        if core is not None:
+            check.core = self.prefixes(c) + set_at_a_time(core, focus, path)
+            prologue = self.prefixes(c)
+            check.restricted = lambda nodes: prologue + set_at_a_time(
+                str(select), f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {nodes} }} }} }}", path)
+        return [check]
 
     def prefixes(self, node) -> str:
         lines = []
@@ -398,8 +443,15 @@ class Compiler:
             heads = [self.prefixes(t) for t in self.objects(rule, SH.target)]
             for ch in compiled:  # a SPARQL target brings its prefixes into every query of the shape
                 ch.query = _merge_prologue(heads + [ch.query])
+                if ch.core is not None and ch.restricted is not None:
+                    ch.core = _merge_prologue(heads + [ch.core])
+                    ch.restricted = _with_prologue(heads, ch.restricted)
             checks += compiled
         return Compiled(checks, fallback, reasons)
+
+
+def _with_prologue(heads: list[str], build: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda nodes: _merge_prologue(heads + [build(nodes)])
 
 
 def _merge_prologue(texts: list[str]) -> str:

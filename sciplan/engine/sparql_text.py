@@ -298,3 +298,46 @@ def set_at_a_time(select: str, focus: str, path: str | None = None) -> str:
             + text[body_start:])
     text = re.sub(r"\$this\b", "?this", text)
     return not_exists_to_minus(text)
+
+
+def split_tail(select: str) -> str | None:
+    """The constraint's SELECT without its trailing OPTIONAL groups and BINDs, projecting $this; None
+    when it has no such tail or the rest depends on what the tail binds.
+
+    The tail only adds columns (the labels of a message): it never removes a solution, so the
+    focus nodes with a solution are those of the rest. Oxigraph builds a hash table of every
+    rdfs:label of the store for such an OPTIONAL (DuplicateUnitShape at scale 0.1: 26 s with its
+    labels, 10 s without), so the rest runs first over all focus nodes, and the whole text only
+    for the few it finds (sciplan.engine.run).
+    """
+    masked = mask(select)
+    head = _SELECT.search(masked)
+    if head is None:
+        return None
+    root = parse_group(select, masked, head.end() - 1)
+    if masked[root.end + 1:].strip():
+        return None  # solution modifiers after the WHERE group
+    items = list(root.items)
+    tail: list = []
+    while items:
+        item = items[-1]
+        if isinstance(item, Sub) and item.keyword == "OPTIONAL":
+            tail.insert(0, items.pop())
+            continue
+        if isinstance(item, str):
+            rest, binds = _strip_calls(item, ("BIND",))
+            if not rest.strip():
+                tail.insert(0, items.pop())
+                continue
+            if binds.strip():
+                return None  # triples and BINDs mixed in one chunk: not split
+        break
+    if not tail or not items:
+        return None
+    core = "".join(i if isinstance(i, str) else select[i.kw_start:i.group.end + 1] for i in items)
+    tail_text = "".join(i if isinstance(i, str) else select[i.kw_start:i.group.end + 1] for i in tail)
+    core_group = parse_group("{" + core + "}", mask("{" + core + "}"), 0)
+    only_tail = variables(tail_text) - variables(_strip_calls(core, ("FILTER",))[0])
+    if _filter_vars(core_group) & only_tail:
+        return None  # a FILTER of the group sees what the tail binds
+    return select[:head.start()] + "SELECT $this WHERE {" + core + "}"
