@@ -158,7 +158,7 @@ def load_shapes(settings: Settings, base: str) -> Graph:
 
 
 _PREFIX = re.compile(r"^@prefix\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", re.M)
-XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+XSD_STRING = ox.NamedNode(vocab.XSD_STRING)
 
 
 def rules_of(shapes: Graph) -> dict[URIRef, Rule]:
