@@ -81,7 +81,11 @@ def test_when_every_query_process_is_busy_the_wait_counts_against_the_deadline(l
     if response.status_code == 503:
         assert response.headers["Retry-After"].isdigit() and "busy" in response.get_data(as_text=True)
     assert all(r.status_code == 503 for r, _ in results.values())
-    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200, "the pool recovered"
+    # both were killed and are replaced in the background; on a loaded machine that can outlast one time limit
+    deadline = time.monotonic() + 60
+    while client.get("/sparql", query_string={"query": "ASK {}"}).status_code != 200:
+        assert time.monotonic() < deadline, "the pool did not recover"
+        time.sleep(0.2)
 
 
 def test_a_runaway_query_that_waited_is_stopped_at_its_own_deadline_not_a_full_limit_later(server_settings):
