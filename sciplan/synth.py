@@ -185,21 +185,19 @@ class RealKeys:
 
 def subjects_of(directory: Path) -> set[str]:
     """Every subject IRI of the Turtle files under `directory`, relative to the placeholder base."""
-    out = set()
-    for path in sorted(directory.rglob("*.ttl")):
-        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=iris.PLACEHOLDER):
-            if isinstance(triple.subject, ox.NamedNode):
-                out.add(triple.subject.value.removeprefix(iris.PLACEHOLDER))
-    return out
+    return real_keys(directory).subjects
 
 
 def real_keys(real: Path) -> RealKeys:
-    codes = set()
+    """The subjects and GB/T 2260 codes of the Turtle files under `real`, in one read of them."""
+    subjects, codes = set(), set()
     for path in sorted(real.rglob("*.ttl")):
         for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=iris.PLACEHOLDER):
+            if isinstance(triple.subject, ox.NamedNode):
+                subjects.add(triple.subject.value.removeprefix(iris.PLACEHOLDER))
             if triple.predicate.value.endswith("/def/gbCode"):
                 codes.add(triple.object.value)
-    return RealKeys(subjects_of(real), codes)
+    return RealKeys(subjects, codes)
 
 
 def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021,
