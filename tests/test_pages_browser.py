@@ -101,6 +101,17 @@ def test_pages_fit_a_phone_without_sideways_scrolling(page, server_live, path):
         screenshot(page, "plan-phone.png")
 
 
+def test_the_service_descriptions_values_take_the_phones_width(page, server_live):
+    """A long value (the features) beside its name would be a narrow column on a phone: it goes below it."""
+    page.set_viewport_size(PHONE)
+    page.goto(server_live + "/sparql", wait_until="load")
+    assert page.title().startswith("SPARQL"), "the service description's page"
+    widths = page.evaluate("() => [...document.querySelectorAll('table.facts.pairs td')].map(td => td.getBoundingClientRect().width)")
+    assert widths and min(widths) >= 0.8 * PHONE["width"], widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "service-phone.png")
+
+
 def test_figures_are_legible_on_a_phone_and_link_to_local_pages(page, server_live):
     page.set_viewport_size(PHONE)
     page.goto(server_live + NANSHA)

@@ -74,24 +74,23 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / name), full_page=False)
 
 
+def complete(page, typed: str, offered: str, what: str, ask: bool = True) -> None:
+    """Type, open the completion list (by itself, or Ctrl+Space), require `offered` in it and take it."""
+    page.keyboard.type(typed)
+    if ask:
+        page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints")
+    assert offered in page.inner_text(".CodeMirror-hints"), what
+    page.keyboard.press("Enter")
+
+
 def test_type_complete_and_run_with_ctrl_enter(page, server_live):
     open_editor(page, server_live)
     page.click("#editor .CodeMirror")
-    page.keyboard.type("PREFIX sp")
-    page.wait_for_selector(".CodeMirror-hints")
-    assert "sp: <https://w3id.org/sciplan/def/>" in page.inner_text(".CodeMirror-hints"), "prefix completion"
-    page.keyboard.press("Enter")
+    complete(page, "PREFIX sp", "sp: <https://w3id.org/sciplan/def/>", "prefix completion", ask=False)
     page.keyboard.press("End")
-    page.keyboard.type("\nSELECT ?task ?unit WHERE { ?task a sp:TaskPoi")
-    page.keyboard.press("Control+Space")
-    page.wait_for_selector(".CodeMirror-hints")
-    assert "sp:TaskPoint" in page.inner_text(".CodeMirror-hints"), "class completion from our ontology"
-    page.keyboard.press("Enter")
-    page.keyboard.type(" ; sp:leadU")
-    page.keyboard.press("Control+Space")
-    page.wait_for_selector(".CodeMirror-hints")
-    assert "sp:leadUnit" in page.inner_text(".CodeMirror-hints"), "property completion from our ontology"
-    page.keyboard.press("Enter")
+    complete(page, "\nSELECT ?task ?unit WHERE { ?task a sp:TaskPoi", "sp:TaskPoint", "class completion from our ontology")
+    complete(page, " ; sp:leadU", "sp:leadUnit", "property completion from our ontology")
     page.keyboard.type(" ?unit } LIMIT 7")
     text = page.evaluate("window.sciplanEditor.yasqe.getValue()")
     assert text.startswith("PREFIX sp: <https://w3id.org/sciplan/def/>") and "sp:TaskPoint ; sp:leadUnit ?unit" in text

@@ -174,3 +174,13 @@ def test_a_broken_view_shows_its_error_and_the_page_still_renders(server_setting
         assert f"/{NANSHA}/part/actions" in links(html)
     finally:
         app.extensions["sciplan"].close()
+
+
+def test_a_register_plans_sources_are_the_pages_its_facts_cite_each_once(server_client):
+    """A plan known from the register has no parts: its sources are the pages its sourced statements quote."""
+    html = page(server_client, "plan/440100/2022-2025").get_data(as_text=True)
+    section = html.split("Source documents")[1].split("</section>")[0]
+    cited = re.findall(r'href="(https?://[^"]+)"', section)
+    assert "https://kexie.thnet.gov.cn/kexie/zcfg/202206/dc0ea6df2caa41aea3254fb9adda0908.shtml" in cited
+    assert len(cited) >= 3 and len(cited) == len(set(cited)), "each page once"
+    assert section.count('href="/source/register"') == 1, "the register, titled in zh and en, once"
