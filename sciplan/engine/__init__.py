@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from ..vocab import solutions
-from .compile import Check, Compiler, Uncompilable
+from .compile import FOCUS_HEAD, TARGET_NODES, Check, Compiler, Target, Uncompilable
 
 __all__ = ["Outcome", "run", "Uncompilable"]
 
@@ -109,13 +109,34 @@ def _solutions(store: ox.Store, check: Check) -> tuple[list[dict], float, int]:
     started = time.perf_counter()
     rows: list[dict] = []
     queries = 0
+    focus = _focus_nodes(store, check.target) if check.target is not None else (True, None)
+    if not focus[0]:  # no focus node: nothing to check
+        return rows, time.perf_counter() - started, queries
     for query in _queries(store, check):
+        if focus[1] is not None:  # a SPARQL target's nodes, looked up: they stand for the target
+            assert check.target is not None
+            query = query.replace(check.target.focus[len(FOCUS_HEAD):], focus[1])
         answer = solutions(store, query, use_default_graph_as_union=True)
         names = [v.value for v in answer.variables]
         for solution in answer:
             rows.append({name: to_rdf(term) for name, term in zip(names, solution) if term is not None})
         queries += 1
     return rows, time.perf_counter() - started, queries
+
+
+def _focus_nodes(store: ox.Store, target: Target) -> tuple:
+    """(whether the shape has a focus node, the text that replaces its target's pattern or None),
+    looked up by the first of the shape's checks to run; the others wait for it."""
+    with target.lock:
+        if target.found is None:
+            if not target.listed:
+                target.found = (bool(store.query(target.probe, use_default_graph_as_union=True)), None)
+            else:
+                nodes = [row["this"] for row in solutions(store, target.probe, use_default_graph_as_union=True)]
+                listable = len(nodes) <= TARGET_NODES and not any(isinstance(n, ox.BlankNode) for n in nodes)
+                values = "VALUES ?this { " + " ".join(str(n) for n in nodes) + " } } }" if listable else None
+                target.found = (bool(nodes), values)
+        return target.found
 
 
 def _queries(store: ox.Store, check: Check):
