@@ -124,8 +124,6 @@ DATA = """
 ])
 def test_a_correlated_filter_not_exists_is_decorrelated_with_the_same_solutions(query):
     import pyoxigraph as ox
-    from rdflib import URIRef
-    from rdflib.namespace import SH
 
     store = ox.Store()
     store.load(DATA.encode(), format=ox.RdfFormat.TURTLE, base_iri="http://x/")
