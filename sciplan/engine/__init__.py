@@ -45,8 +45,9 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run(store: ox.Store, shapes: Graph, rules, *, fallback_runner=None, threads: int = 0) -> Outcome:
-    """Validate the union of the store's graphs against the named shapes `rules`.
+def run(store: ox.Store, shapes: Graph, rules, base: str, *, fallback_runner=None, threads: int = 0) -> Outcome:
+    """Validate the union of the store's graphs against the named shapes `rules` (of the shapes
+    graph loaded with `base`: its sps: terms are under it).
 
     `fallback_runner(shapes_graph)` gives pyshacl's report for a shapes graph in which only
     the uncompilable shapes keep their targets (sciplan.shacl.shacl_report by default).
@@ -54,7 +55,7 @@ def run(store: ox.Store, shapes: Graph, rules, *, fallback_runner=None, threads:
     while it evaluates, so the checks overlap; the SPARQL constraints, the longest, start first,
     and the results are written in the compiled order, so the report is the same for any count.
     """
-    compiled = Compiler(shapes, store).compile(rules)
+    compiled = Compiler(shapes, store, base).compile(rules)
     report = Graph()
     report.bind("sh", SH)
     node = BNode()

@@ -23,6 +23,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
+from .. import vocab
 from ..vocab import solutions
 from .sparql_text import Uncompilable, set_at_a_time, split_tail
 
@@ -111,8 +112,9 @@ def sparql_term(term) -> str:
 class Compiler:
     """Compiles the shapes graph against one data store (subclasses and prefixes are looked up once)."""
 
-    def __init__(self, shapes: Graph, store: ox.Store, *, union: bool = True):
+    def __init__(self, shapes: Graph, store: ox.Store, base: str, *, union: bool = True):
         self.shapes, self.store, self.union = shapes, store, union
+        self.candidates = URIRef(vocab.sps(base) + vocab.SPS_CANDIDATES)
         self._names = itertools.count()
         self._subclasses: dict[URIRef, list[str]] = {}
         self._unions: dict = {}  # shape → its targets' union, for the probe of its focus nodes
@@ -437,7 +439,7 @@ class Compiler:
                       constraint=c, messages=self.objects(source, SH.message) + messages, sparql=True,
                       value_is_focus=path_node is None)
         core = split_tail(str(select))
-        hint = self.one(c, URIRef(str(rule).rsplit("/", 1)[0] + "/candidates"))
+        hint = self.one(c, self.candidates)
         if hint is not None:  # sps:candidates: a superset of the focus nodes with a result, in any SPARQL
             if not re.search(r"SELECT\s+(DISTINCT\s+)?\?this\b", str(hint), re.I):
                 raise Uncompilable("sps:candidates does not select ?this")
