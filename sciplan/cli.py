@@ -270,6 +270,8 @@ def add_validate(sub) -> None:
                    help="exit 1 on violations (default) or on warnings too")
     p.add_argument("--engine", default="sets",
                    help="sets (default: each constraint one query over all focus nodes) or pyshacl (the reference)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="checks the sets engine runs at once (default SCIPLAN_VALIDATE_THREADS, else one per usable CPU)")
     p.set_defaults(run=run_validate)
 
 
@@ -280,6 +282,10 @@ def run_validate(args, settings) -> int:
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
     check_engine(args.engine)
+    if args.threads is not None:
+        if args.threads < 0:
+            raise UsageError(f"--threads: must be 0 or more, not {args.threads}")
+        settings = settings.with_(validate_threads=args.threads)
     if args.files:
         result = validate_files(args.files, settings, plan=args.plan, engine=args.engine)
     else:

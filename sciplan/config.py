@@ -138,11 +138,14 @@ class Settings:
     shapes_dir: Path = DEFAULT_ROOT / LAYOUT["shapes_dir"]
     queries_dir: Path = DEFAULT_ROOT / LAYOUT["queries_dir"]
     sources_dir: Path = DEFAULT_ROOT / LAYOUT["sources_dir"]
+    validate_threads: int = 0            # checks `sciplan validate` runs at once; 0 = one per usable CPU
     server: ServerOptions = ServerOptions()
     remote: RemoteOptions | None = None
 
     def __post_init__(self) -> None:
         check_base(self.base)
+        if self.validate_threads < 0:
+            raise ConfigError(f"SCIPLAN_VALIDATE_THREADS / --threads must be 0 or more, not {self.validate_threads}")
 
     @classmethod
     def at(cls, root: Path, **changes: Any) -> Settings:
@@ -197,12 +200,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, root: str | Path 
             check_base(given_base)
         except ConfigError as exc:
             raise ConfigError(f"{what}: {exc}") from None
+    threads = env.get(PREFIX + "VALIDATE_THREADS")
     remote = None
     if env.get(RemoteOptions.env_prefix + "URL"):
         remote = RemoteOptions(**section_values(RemoteOptions, env))
     return Settings.at(
         found, base=given_base, store=Path(given_store) if given_store else None,
         server=ServerOptions(**section_values(ServerOptions, env)), remote=remote,
+        validate_threads=convert(PREFIX + "VALIDATE_THREADS", int, threads) if threads else None,
     )
 
 
@@ -234,7 +239,8 @@ def convert(name: str, kind: Any, raw: str) -> Any:
 
 def variables() -> dict[str, str]:
     """Every SCIPLAN_* variable sciplan reads, with what sets it (for docs/configuration.md and its test)."""
-    names = {PREFIX + "ROOT": "Settings.root", PREFIX + "BASE": "Settings.base", PREFIX + "STORE": "Settings.store"}
+    names = {PREFIX + "ROOT": "Settings.root", PREFIX + "BASE": "Settings.base", PREFIX + "STORE": "Settings.store",
+             PREFIX + "VALIDATE_THREADS": "Settings.validate_threads"}
     for section, attr in ((ServerOptions, "server"), (RemoteOptions, "remote")):
         for f in fields(section):
             names[section.env_prefix + f.name.upper()] = f"Settings.{attr}.{f.name}"

@@ -375,7 +375,7 @@ def validate_store(store: ox.Store, settings: Settings, base: str | None = None,
 
             report = shacl_report(data, shapes)
         else:
-            outcome = run_engine(data, shapes, rules)
+            outcome = run_engine(data, shapes, rules, base, threads=settings.validate_threads)
             report = outcome.report
             fallback = {str(r).rsplit("/", 1)[-1]: why for r, why in outcome.fallback.items()}
             shape_seconds = outcome.seconds

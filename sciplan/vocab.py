@@ -66,6 +66,15 @@ def sp(base: str) -> str:
     return base + "def/"
 
 
+def sps(base: str) -> str:
+    """The shapes' namespace (`sps:` in shapes/*.ttl: the named shapes, and the terms the set-at-a-time
+    engine reads beside SHACL, sps:candidates) under the configured base."""
+    return base + "shapes/"
+
+
+SPS_CANDIDATES = "candidates"  # sps:candidates: a SELECT of ?this, a superset of a constraint's focus nodes with a result
+
+
 def prefixes(base: str) -> dict[str, str]:
     """The prefix table: `sp:` under the base, then the well-known vocabularies."""
     return {"sp": sp(base), **COMMON_PREFIXES}

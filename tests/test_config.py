@@ -22,6 +22,7 @@ def test_every_variable_reaches_its_typed_field(tmp_path):
     (tmp_path / "ontology").mkdir()
     env = {
         "SCIPLAN_ROOT": str(tmp_path), "SCIPLAN_BASE": "http://example.org/kg/", "SCIPLAN_STORE": "/srv/kg",
+        "SCIPLAN_VALIDATE_THREADS": "3",
         "SCIPLAN_QUERY_TIMEOUT": "2.5", "SCIPLAN_MAX_ROWS": "7", "SCIPLAN_MAX_REQUEST_BYTES": "1000",
         "SCIPLAN_QUERY_PROCESSES": "3", "SCIPLAN_QUERY_SHARE": "2", "SCIPLAN_READ_TIMEOUT": "3", "SCIPLAN_QUERY_MEMORY_MB": "0", "SCIPLAN_SERVICE_ALLOWLIST": "http://a/ http://b/",
         "SCIPLAN_PROXY_FIX": "on", "SCIPLAN_LABEL_LANGUAGES": "en zh", "SCIPLAN_VIEWS_DIR": "/srv/views",
@@ -32,6 +33,7 @@ def test_every_variable_reaches_its_typed_field(tmp_path):
     assert set(env) == set(variables()), "the sample sets every variable sciplan reads"
     s = load_settings(env)
     assert (s.root, s.base, s.store, s.data_dir) == (tmp_path, "http://example.org/kg/", Path("/srv/kg"), tmp_path / "data/ttl")
+    assert s.validate_threads == 3
     assert s.server == ServerOptions(query_timeout=2.5, max_rows=7, max_request_bytes=1000, query_processes=3,
                                      query_share=2, read_timeout=3.0, query_memory_mb=0, service_allowlist=("http://a/", "http://b/"), proxy_fix=True,
                                      label_languages=("en", "zh"), views_dir=Path("/srv/views"),

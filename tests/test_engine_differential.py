@@ -14,6 +14,7 @@ import inspect
 from collections import Counter
 
 import pytest
+from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
 import test_register as register_tests
@@ -118,6 +119,14 @@ def test_a_small_synthetic_graph_with_its_defects_gives_the_same_results(tmp_pat
     sets = validate_built(settings)
     assert sets.failed()  # synth injects defects (manifest.json)
     assert_same(sets, validate_built(settings, engine="pyshacl"), "synthetic scale 0.003")
+    # The checks run in threads; one thread or several write the same report, in the same order.
+    one, four = (validate_built(settings.with_(validate_threads=n)) for n in (1, 4))
+    assert [_row(f) for f in one.findings] == [_row(f) for f in sets.findings] == [_row(f) for f in four.findings]
+    assert isomorphic(one.results, four.results) and isomorphic(one.results, sets.results)
+
+
+def _row(f) -> tuple:
+    return (f.focus, f.rule.id, f.component, f.path, f.value, f.severity, f.message, f.plan, f.task)
 
 
 def test_every_shape_fires_in_some_differential_run(differential_kg, differential_reg_kg, repo_settings, kg_store_path):

@@ -13,6 +13,8 @@ from sciplan.config import Settings
 from sciplan.engine.sparql_text import Uncompilable, not_exists_to_minus, set_at_a_time
 from sciplan.validate import validate_built
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
 # sh:equals is not translated by the compiler: the shape is validated by pyshacl.
 EQUALS_SHAPE = """
 @prefix sps: <shapes/> .
@@ -131,3 +133,45 @@ def test_a_correlated_filter_not_exists_is_decorrelated_with_the_same_solutions(
     def answer(q):
         return sorted(tuple(str(t) for t in row) for row in store.query(q, base_iri="http://x/"))
     assert answer(rewritten) == answer(query) and answer(query)
+
+
+def test_a_shape_without_focus_nodes_runs_no_check(repo_settings):
+    """Each shape's target is asked first (a SPARQL target's few nodes selected): none, no query."""
+    import pyoxigraph as ox
+    from rdflib import URIRef
+    from rdflib.namespace import SH
+
+    from sciplan.engine import run
+    from sciplan.store import graph_iri
+    from sciplan.validate import load_files, load_shapes, rules_of
+
+    shapes = load_shapes(repo_settings, repo_settings.base)
+    rules = rules_of(shapes)
+    store = load_files([], repo_settings)  # the ontology alone: no plan, task, body, flag, …
+    assert run(store, shapes, rules, repo_settings.base).queries == 0
+    # one task point without a lead unit: the shapes that target task points run, and find it
+    task = ox.NamedNode(repo_settings.base + "plan/x/point/1")
+    g = ox.NamedNode(graph_iri(repo_settings, repo_settings.data_dir / "plans" / "x.ttl"))
+    store.add(ox.Quad(task, ox.NamedNode(str(RDF_TYPE)), ox.NamedNode(repo_settings.base + "def/TaskPoint"), g))
+    store.add(ox.Quad(task, ox.NamedNode(repo_settings.base + "def/number"), ox.Literal("1", datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#integer")), g))
+    outcome = run(store, shapes, rules, repo_settings.base)
+    report = outcome.report
+    sources = {str(report.value(r, SH.sourceShape)) for r in report.subjects(SH.focusNode, URIRef(task.value))}
+    assert repo_settings.base + "shapes/LeadUnitShape" in sources
+    assert 0 < outcome.queries < 20  # the checks of the shapes of task points (and of every subject), not all ~60
+
+
+def test_sps_candidates_is_read_under_the_configured_base(repo_settings):
+    """sps:candidates (vocab.sps) narrows DuplicateUnitShape's focus nodes, with any base the shapes load with."""
+    from rdflib import URIRef
+
+    from sciplan import vocab
+    from sciplan.engine.compile import Compiler
+    from sciplan.validate import load_files, load_shapes
+
+    for base in (repo_settings.base, "http://example.org/kg/"):
+        shapes = load_shapes(repo_settings, base)
+        [check] = Compiler(shapes, load_files([], repo_settings), base).compile(
+            [URIRef(vocab.sps(base) + "DuplicateUnitShape")]).checks
+        assert check.core is not None and "HAVING (COUNT(DISTINCT ?a) > 1)" in check.core

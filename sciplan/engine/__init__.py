@@ -11,8 +11,10 @@ same results.
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
@@ -20,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from ..vocab import solutions
-from .compile import Check, Compiler, Uncompilable
+from .compile import FOCUS_HEAD, TARGET_NODES, Check, Compiler, Target, Uncompilable
 
 __all__ = ["Outcome", "run", "Uncompilable"]
 
@@ -35,35 +37,49 @@ class Outcome:
     queries: int = 0
 
 
-def run(store: ox.Store, shapes: Graph, rules, *, fallback_runner=None) -> Outcome:
-    """Validate the union of the store's graphs against the named shapes `rules`.
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run(store: ox.Store, shapes: Graph, rules, base: str, *, fallback_runner=None, threads: int = 0) -> Outcome:
+    """Validate the union of the store's graphs against the named shapes `rules` (of the shapes
+    graph loaded with `base`: its sps: terms are under it).
 
     `fallback_runner(shapes_graph)` gives pyshacl's report for a shapes graph in which only
     the uncompilable shapes keep their targets (sciplan.shacl.shacl_report by default).
+    `threads`: how many checks run at once (0: one per usable CPU). pyoxigraph releases the GIL
+    while it evaluates, so the checks overlap; the SPARQL constraints, the longest, start first,
+    and the results are written in the compiled order, so the report is the same for any count.
     """
-    compiled = Compiler(shapes, store).compile(rules)
+    compiled = Compiler(shapes, store, base).compile(rules)
     report = Graph()
     report.bind("sh", SH)
     node = BNode()
     report.add((node, RDF.type, SH.ValidationReport))
     outcome = Outcome(report, {r: compiled.reasons[r] for r in compiled.fallback})
     copied: set = set()
-    for check in compiled.checks:
-        started = time.perf_counter()
-        for query in _queries(store, check):
-            answer = solutions(store, query, use_default_graph_as_union=True)
-            names = [v.value for v in answer.variables]
-            for solution in answer:
-                row = {name: to_rdf(term) for name, term in zip(names, solution) if term is not None}
+    checks = compiled.checks
+    workers = min(threads or usable_cpus(), max(1, len(checks)))
+    # Started longest first (the SPARQL constraints), merged in the compiled order.
+    order = sorted(range(len(checks)), key=lambda i: (not checks[i].sparql, i))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sciplan-check") as pool:
+        futures = {i: pool.submit(_solutions, store, checks[i]) for i in order}
+        for i, check in enumerate(checks):
+            rows, seconds, queries = futures[i].result()
+            for row in rows:
                 if not check.flags:
                     _add_result(report, node, shapes, check, row, copied)
                     continue
                 failed = [c for f, c in check.flags if row.pop(f, None) == TRUE]
                 for comp in failed:
                     _add_result(report, node, shapes, replace(check, component=comp), dict(row), copied)
-            outcome.queries += 1
-        key = str(check.rule).rsplit("/", 1)[-1]
-        outcome.seconds[key] = outcome.seconds.get(key, 0.0) + time.perf_counter() - started
+            outcome.queries += queries
+            key = str(check.rule).rsplit("/", 1)[-1]
+            outcome.seconds[key] = outcome.seconds.get(key, 0.0) + seconds
     if compiled.fallback:
         started = time.perf_counter()
         if fallback_runner is None:
@@ -86,6 +102,42 @@ def run(store: ox.Store, shapes: Graph, rules, *, fallback_runner=None) -> Outco
 
 TRUE = Literal(True)
 CHUNK = 500  # focus nodes per VALUES of a restricted query
+
+
+def _solutions(store: ox.Store, check: Check) -> tuple[list[dict], float, int]:
+    """The check's solutions as rdflib terms (one dict per row, in the order Oxigraph gives them),
+    the seconds its queries took and how many ran."""
+    started = time.perf_counter()
+    rows: list[dict] = []
+    queries = 0
+    focus = _focus_nodes(store, check.target) if check.target is not None else (True, None)
+    if not focus[0]:  # no focus node: nothing to check
+        return rows, time.perf_counter() - started, queries
+    for query in _queries(store, check):
+        if focus[1] is not None:  # a SPARQL target's nodes, looked up: they stand for the target
+            assert check.target is not None
+            query = query.replace(check.target.focus[len(FOCUS_HEAD):], focus[1])
+        answer = solutions(store, query, use_default_graph_as_union=True)
+        names = [v.value for v in answer.variables]
+        for solution in answer:
+            rows.append({name: to_rdf(term) for name, term in zip(names, solution) if term is not None})
+        queries += 1
+    return rows, time.perf_counter() - started, queries
+
+
+def _focus_nodes(store: ox.Store, target: Target) -> tuple:
+    """(whether the shape has a focus node, the text that replaces its target's pattern or None),
+    looked up by the first of the shape's checks to run; the others wait for it."""
+    with target.lock:
+        if target.found is None:
+            if not target.listed:
+                target.found = (bool(store.query(target.probe, use_default_graph_as_union=True)), None)
+            else:
+                nodes = [row["this"] for row in solutions(store, target.probe, use_default_graph_as_union=True)]
+                listable = len(nodes) <= TARGET_NODES and not any(isinstance(n, ox.BlankNode) for n in nodes)
+                values = "VALUES ?this { " + " ".join(str(n) for n in nodes) + " } } }" if listable else None
+                target.found = (bool(nodes), values)
+        return target.found
 
 
 def _queries(store: ox.Store, check: Check):

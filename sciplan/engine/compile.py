@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
+from .. import vocab
 from ..vocab import solutions
 from .sparql_text import Uncompilable, set_at_a_time, split_tail
 
@@ -42,6 +44,25 @@ _COMPONENT: dict = {SH.datatype: "Datatype", SH.nodeKind: "NodeKind", SH["in"]: 
 
 def component(name: str) -> URIRef:
     return SH[name + "ConstraintComponent"]
+
+
+FOCUS_HEAD = "{ SELECT DISTINCT ?this WHERE { "
+TARGET_NODES = 500  # a SPARQL target with at most this many focus nodes is looked up first
+
+
+@dataclass(eq=False)
+class Target:
+    """A named shape's focus nodes, looked up once, before its checks, by the first check to run.
+
+    `probe` is an ASK of the target (no focus node: no check runs), or for a SPARQL target a SELECT
+    of its nodes (up to TARGET_NODES), which then stand in the checks' texts as `VALUES ?this`:
+    the target is evaluated once, not once in every query of the shape.
+    """
+    focus: str                   # the group binding ?this, as it stands in the checks' texts
+    probe: str
+    listed: bool = False         # the probe selects the nodes (a SPARQL target), else it asks
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    found: tuple | None = None   # (any focus node?, VALUES text or None), once looked up
 
 
 @dataclass
@@ -65,6 +86,7 @@ class Check:
     # result of that component where the solution binds the variable to true.
     flags: list[tuple[str, URIRef]] = field(default_factory=list)
     restricted: Callable[[str], str] | None = None
+    target: Target | None = None  # the named shape's focus nodes, shared by its checks
 
 
 @dataclass
@@ -90,10 +112,12 @@ def sparql_term(term) -> str:
 class Compiler:
     """Compiles the shapes graph against one data store (subclasses and prefixes are looked up once)."""
 
-    def __init__(self, shapes: Graph, store: ox.Store, *, union: bool = True):
+    def __init__(self, shapes: Graph, store: ox.Store, base: str, *, union: bool = True):
         self.shapes, self.store, self.union = shapes, store, union
+        self.candidates = URIRef(vocab.sps(base) + vocab.SPS_CANDIDATES)
         self._names = itertools.count()
         self._subclasses: dict[URIRef, list[str]] = {}
+        self._unions: dict = {}  # shape → its targets' union, for the probe of its focus nodes
 
     # ------------------------------------------------------------ helpers
 
@@ -168,7 +192,8 @@ class Compiler:
         if not parts:
             raise Uncompilable("no target")
         union = " UNION ".join("{ " + p + " }" for p in parts)
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+        self._unions[shape] = union
+        return f"{FOCUS_HEAD}{union} }} }}"
 
     # ------------------------------------------------------------ value tests (expressions)
 
@@ -414,7 +439,7 @@ class Compiler:
                       constraint=c, messages=self.objects(source, SH.message) + messages, sparql=True,
                       value_is_focus=path_node is None)
         core = split_tail(str(select))
-        hint = self.one(c, URIRef(str(rule).rsplit("/", 1)[0] + "/candidates"))
+        hint = self.one(c, self.candidates)
         if hint is not None:  # sps:candidates: a superset of the focus nodes with a result, in any SPARQL
             if not re.search(r"SELECT\s+(DISTINCT\s+)?\?this\b", str(hint), re.I):
                 raise Uncompilable("sps:candidates does not select ?this")
@@ -449,7 +474,14 @@ class Compiler:
                 reasons[rule] = str(exc)
                 continue
             heads = [self.prefixes(t) for t in self.objects(rule, SH.target)]
+            if compiled:
+                union = self._unions[rule]
+                listed = bool(self.objects(rule, SH.target))
+                probe = (f"SELECT DISTINCT ?this WHERE {{ {union} }} LIMIT {TARGET_NODES + 1}" if listed
+                         else f"ASK {{ {union} }}")
+                target = Target(f"{FOCUS_HEAD}{union} }} }}", _merge_prologue(heads + [probe]), listed)
             for ch in compiled:  # a SPARQL target brings its prefixes into every query of the shape
+                ch.target = target
                 ch.query = _merge_prologue(heads + [ch.query])
                 if ch.core is not None and ch.restricted is not None:
                     ch.core = _merge_prologue(heads + [ch.core])
@@ -462,7 +494,7 @@ def _candidates(check: Check, candidates: str, focus: str) -> Check:
     """`check` run as two steps: `candidates` (a superset of its focus nodes with a result, found
     without joining the focus nodes), then the check itself over those of them that are focus nodes."""
     check.core = candidates
-    head = "{ SELECT DISTINCT ?this WHERE { "
+    head = FOCUS_HEAD
     assert focus.startswith(head)
     query = check.query
     check.restricted = lambda nodes: query.replace(focus, head + f"VALUES ?this {{ {nodes} }} " + focus[len(head):], 1)
