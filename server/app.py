@@ -31,7 +31,9 @@ def create_app(settings: Settings, store=None) -> Flask:
     """
     options = settings.server
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=options.max_request_bytes, MAX_FORM_MEMORY_SIZE=options.max_request_bytes)
+    app.config.update(MAX_CONTENT_LENGTH=options.max_request_bytes, MAX_FORM_MEMORY_SIZE=options.max_request_bytes,
+                      SCIPLAN_FONT=(fonts.FONT_DIR, fonts.font_installed()),  # npm's files, looked at once
+                      SCIPLAN_EDITOR=(query_page.EDITOR_ASSETS, query_page.editor_installed()))
     app.extensions["sciplan"] = State.open(settings, store)
     app.wsgi_app = FastPath(app, app.wsgi_app)  # type: ignore[method-assign]  # the common /sparql requests
     if options.proxy_fix:

@@ -127,3 +127,10 @@ class State:
 
 def current() -> State:
     return current_app.extensions["sciplan"]
+
+
+def found_at_start(key: str, directory: Path, check) -> bool:
+    """check() as create_app found it (app.config[key]: the directory it looked in and the answer),
+    looked at again only when the directory is another one: files `npm ci` installs need a restart."""
+    seen = current_app.config.get(key)
+    return seen[1] if seen is not None and seen[0] is directory else check()
