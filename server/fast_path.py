@@ -29,11 +29,12 @@ from urllib.parse import parse_qsl
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header, parse_options_header
-from werkzeug.utils import get_content_type
 
+from . import direct_send
 from . import headers as security
 from . import negotiation as neg
 from . import slow_clients
+from .executors import ProcessPool
 from .sparql import FORM, QUERY_BODY, XML_FORBIDDEN
 from .state import DONE
 
@@ -45,14 +46,6 @@ STARTED = "sciplan.started"        # environ: perf_counter() when the request re
 READ_FAILED = "sciplan.read_failed"  # environ: the 408 of a body that did not come in time
 CACHE_SIZE = 256
 
-# After the body's own headers (Content-Type, Content-Length, Vary, X-SPARQL-MaxRows), what
-# headers.secure adds to every response, in its order.
-TAIL = [
-    ("Content-Security-Policy", security.POLICY),
-    *security.SECURITY_HEADERS.items(),
-    ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", security.CORS_EXPOSE),
-]
 
 
 class Fallthrough(Exception):
@@ -73,16 +66,18 @@ class FastPath:
             return self.flask(environ, start_response)
         environ[STARTED] = perf_counter()
         try:
-            answer = self.answer(environ)
+            answer = self.answer(environ, start_response)
         except Fallthrough:
             return self.flask(environ, start_response)
+        if answer is None:  # the query process wrote it (server/direct_send.py)
+            return []
         status, header_list, body = answer
         start_response(status, header_list)
         return [body]
 
     # ---- reading the request (any doubt: Fallthrough) -----------------------------------------
 
-    def answer(self, environ):
+    def answer(self, environ, start_response):
         state = self.app.extensions["sciplan"]
         options = state.options
         limit = options.max_request_bytes
@@ -118,25 +113,37 @@ class FastPath:
         results_fmt, rdf_fmt = self.formats(environ.get("HTTP_ACCEPT"), params.get("format"), is_get)
         job = state.job(query, default_graphs=(), named_graphs=(), rdf_format=(rdf_fmt or neg.TURTLE).ox_name,
                         results_format=(results_fmt or neg.JSON).ox_name)
+        direct = {}
+        resp = direct_send.gunicorn_response(environ, start_response) if isinstance(state.executor, ProcessPool) else None
+        if resp is not None:  # under gunicorn the query process writes a 200 answer itself
+            direct["direct"] = (direct_send.head_for(resp, results_fmt, rdf_fmt, options.max_rows),
+                                direct_send.socket_of(environ))
         try:
-            outcome = state.executor.run(job, client=environ.get("REMOTE_ADDR") or "-", started=environ[STARTED])
+            outcome = state.executor.run(job, client=environ.get("REMOTE_ADDR") or "-", started=environ[STARTED],
+                                         **direct)
         except Exception as exc:  # refused, timed out, failed: Flask writes the error
             environ[DONE] = (job, exc)
             raise Fallthrough from None
         fmt = rdf_fmt if outcome.kind == "graph" else results_fmt
         data = outcome.data
-        if fmt is None or (fmt.name in ("xml", "rdfxml") and XML_FORBIDDEN.search(data)):
+        if outcome.sent:
+            fmt = fmt or results_fmt or rdf_fmt  # a write cut before the kind was known: any, the connection closes
+            length = outcome.sent_bytes
+        elif fmt is None or (fmt.name in ("xml", "rdfxml") and XML_FORBIDDEN.search(data)):
             environ[DONE] = (job, outcome)  # a 406: Flask writes it
             raise Fallthrough
-        header_list = [("Content-Type", content_type(fmt.media_type)), ("Content-Length", str(len(data))),
-                       ("Vary", "Accept")]
-        if outcome.truncated:
-            header_list.append(("X-SPARQL-MaxRows", str(options.max_rows)))
-        header_list += TAIL
+        else:
+            length = len(data)
+        assert fmt is not None
+        header_list = security.answer_headers(security.content_type(fmt.media_type), length,
+                                              options.max_rows if outcome.truncated else None)
         took = (perf_counter() - environ[STARTED]) * 1000
         access_log.info("%s %s %s %d rows=%s query=%s %.1fms", environ.get("REMOTE_ADDR") or "-",
                         environ["REQUEST_METHOD"], environ["PATH_INFO"], 200, outcome.count,
                         sha256(query.encode("utf-8")).hexdigest()[:12], took)
+        if outcome.sent:
+            direct_send.mark_sent(start_response, header_list, whole=outcome.sent == direct_send.WHOLE)
+            return None
         return "200 OK", header_list, data
 
     @staticmethod
@@ -201,14 +208,3 @@ class FastPath:
         if len(cache) >= CACHE_SIZE:
             cache.clear()
         cache[key] = value
-
-
-_CONTENT_TYPES: dict[str, str] = {}
-
-
-def content_type(media_type: str) -> str:
-    """The Content-Type werkzeug's Response writes for `media_type` (a charset for text types)."""
-    found = _CONTENT_TYPES.get(media_type)
-    if found is None:
-        found = _CONTENT_TYPES[media_type] = get_content_type(media_type, "utf-8")
-    return found
