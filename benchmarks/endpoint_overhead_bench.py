@@ -3,7 +3,7 @@
 Starts, on one on-disk store built from the shipped KB (or --store):
 
   oxigraph  `oxigraph serve-read-only --location STORE --union-default-graph` (pip install oxigraph)
-  gunicorn  our server by the production recipe of docs/server.md (4 gthread workers × 2 threads)
+  gunicorn  our server by the production recipe of docs/server.md (4 workers of server.slow_clients.Worker × 8 threads)
   dev       our single-process development server (`sciplan serve`)
 
 then POSTs each competency query of queries/ (those without SERVICE) and ASK {} --runs times to
@@ -16,7 +16,7 @@ Oxigraph's is ≤ 1 ms in the median and ≤ 3 ms at worst.
 
     python benchmarks/endpoint_overhead_bench.py --runs 40
     python benchmarks/endpoint_overhead_bench.py --targets gunicorn --store /srv/sciplan/store
-    git archive feb5323 | tar -x -C /tmp/before     # the server as it was, beside this one, same load
+    git archive 25b96e3 | tar -x -C /tmp/before     # the server as it was, beside this one, same load
     python benchmarks/endpoint_overhead_bench.py --before /tmp/before --targets gunicorn-before,gunicorn
 """
 
@@ -69,7 +69,7 @@ def start(name: str, store: Path, log: Path, before: Path | None = None) -> tupl
         url = f"http://{bind}/query"
     elif name == "gunicorn":  # docs/server.md, "Production recipe"
         cmd = [sys.executable, "-m", "gunicorn", "server.wsgi:app", "--bind", bind, "--workers", "4",
-               "--worker-class", "gthread", "--threads", "2", "--limit-request-line", "8190",
+               "--worker-class", "server.slow_clients.Worker", "--threads", "8", "--limit-request-line", "8190",
                "--timeout", "40", "--graceful-timeout", "10"]
         url = f"http://{bind}/sparql"
     elif name == "dev":

@@ -14,6 +14,7 @@ from sciplan.config import Settings
 from sciplan.errors import RemoteError
 
 from . import browse, fonts, headers, linked_data, negotiation, pages, query_page, reference, slow_clients, sparql
+from .fast_path import READ_FAILED, STARTED, FastPath
 from .errors import QueryFailed, status_for
 from .state import State, current
 
@@ -30,8 +31,11 @@ def create_app(settings: Settings, store=None) -> Flask:
     """
     options = settings.server
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=options.max_request_bytes, MAX_FORM_MEMORY_SIZE=options.max_request_bytes)
+    app.config.update(MAX_CONTENT_LENGTH=options.max_request_bytes, MAX_FORM_MEMORY_SIZE=options.max_request_bytes,
+                      SCIPLAN_FONT=(fonts.FONT_DIR, fonts.font_installed()),  # npm's files, looked at once
+                      SCIPLAN_EDITOR=(query_page.EDITOR_ASSETS, query_page.editor_installed()))
     app.extensions["sciplan"] = State.open(settings, store)
+    app.wsgi_app = FastPath(app, app.wsgi_app)  # type: ignore[method-assign]  # the common /sparql requests
     if options.proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
     app.after_request(headers.secure)
@@ -51,11 +55,13 @@ def _install_access_log(app: Flask) -> None:
 
     @app.before_request
     def start():
-        g.started = perf_counter()
+        g.started = request.environ.get(STARTED) or perf_counter()  # from the fast path's start, if it saw it first
         if request.method == "OPTIONS":
             return headers.preflight()
         options = current().options
         limit = options.max_request_bytes
+        if READ_FAILED in request.environ:  # the fast path met a body that did not come
+            raise request.environ[READ_FAILED]
         slow_clients.read_body(request.environ, options.read_timeout, limit)  # 408 for a body that does not come
         if len(request.query_string) > limit:
             raise RequestURITooLarge(f"the URL's query string is longer than {limit} bytes; POST the query instead")

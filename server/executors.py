@@ -33,6 +33,7 @@ import pyoxigraph as ox
 from sciplan.config import unexecutable_environment
 from sciplan.errors import RemoteError
 
+from . import direct_send
 from .errors import QueryFailed, status_for
 from .evaluate import execute
 from .jobs import Job, Outcome
@@ -40,6 +41,8 @@ from .sandbox import SandboxError
 from .worker import serve
 
 log = logging.getLogger("sciplan.server")
+
+WRITE_GRACE = 1.0  # seconds past the deadline the web process waits for a query process writing to the client
 
 
 class InlineExecutor:
@@ -162,19 +165,39 @@ class ProcessPool:
         with self._lock:
             return [proc.pid for proc, _ in self._workers]
 
-    def run(self, job: Job, client: str = "-", started: float | None = None) -> Outcome:
+    def run(self, job: Job, client: str = "-", started: float | None = None, direct=None) -> Outcome:
+        """The job's outcome; with `direct` (a direct_send.Head and the client socket's descriptor) a 200
+        answer is written to the client by the query process and the outcome says so (Outcome.sent)."""
         deadline = (perf_counter() if started is None else started) + self.timeout
         worker = self._acquire(client, deadline)
         reply = None
+        writing = False
         try:
             proc, conn = worker
             left = deadline - perf_counter()
-            conn.send(replace(job, time_limit=max(left, 0.0)))
+            timed = replace(job, time_limit=max(left, 0.0))
+            if direct is None:
+                conn.send(timed)
+            else:
+                conn.send((timed, direct[0]))
+                direct_send.pass_socket(conn, direct[1])
             if not conn.poll(max(left, 0.0)):
-                raise QueryFailed(503, f"query stopped: it ran longer than the time limit of {self.timeout:g} s",
-                                  retry_after=self._retry_after())
+                writing = direct is not None and self._said_writing(worker)
+                if not writing:
+                    raise QueryFailed(503, f"query stopped: it ran longer than the time limit of {self.timeout:g} s",
+                                      retry_after=self._retry_after())
+                return Outcome("select", sent=direct_send.CUT)
             reply = conn.recv()
+            if reply[0] == "writing":  # the answer is on its way to the client: no other answer may follow
+                writing = True
+                reply = None
+                if not conn.poll(max(deadline - perf_counter(), 0.0) + WRITE_GRACE):
+                    return Outcome("select", sent=direct_send.CUT)
+                reply = conn.recv()
         except (EOFError, OSError):
+            reply = None
+            if writing:
+                return Outcome("select", sent=direct_send.CUT)
             raise QueryFailed(503, "query stopped: the query worker ended unexpectedly (out of memory?)",
                               retry_after=self._retry_after()) from None
         finally:
@@ -182,6 +205,17 @@ class ProcessPool:
         if reply[0] == "error":
             raise QueryFailed(reply[1], reply[2])
         return reply[1]
+
+    def _said_writing(self, worker) -> bool:
+        """After the deadline passed without an answer: stop the query process, then see whether it had
+        begun to write to the client (it says so before its first byte)."""
+        proc, conn = worker
+        proc.kill()
+        proc.join(timeout=5)
+        try:
+            return conn.poll(0) and conn.recv()[0] == "writing"
+        except (EOFError, OSError):
+            return False
 
     def _retry_after(self) -> int:
         return max(1, round(self.timeout))

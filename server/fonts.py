@@ -13,6 +13,8 @@ from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory, url_for
 
+from .state import found_at_start
+
 FONT_DIR = Path(__file__).resolve().parent.parent / "node_modules" / "@fontsource" / "noto-sans-sc"
 WEIGHTS = ("400", "700")
 
@@ -20,13 +22,19 @@ bp = Blueprint("fonts", __name__)
 
 
 def font_installed() -> bool:
+    """Whether `npm ci` installed the font: looked at once, by create_app (`installed`)."""
     return all((FONT_DIR / f"{weight}.css").is_file() for weight in WEIGHTS)
+
+
+def installed() -> bool:
+    """font_installed, as create_app found it."""
+    return found_at_start("SCIPLAN_FONT", FONT_DIR, font_installed)
 
 
 @bp.app_context_processor
 def font_stylesheets() -> dict:
     """The stylesheets every page links (base.html), none when `npm ci` has not installed the font."""
-    sheets = [url_for("fonts.font", name=f"{weight}.css") for weight in WEIGHTS] if font_installed() else []
+    sheets = [url_for("fonts.font", name=f"{weight}.css") for weight in WEIGHTS] if installed() else []
     return {"font_stylesheets": sheets}
 
 
@@ -37,6 +45,6 @@ def font(name: str):
         name.startswith("files/") and name.endswith((".woff2", ".woff"))
         and any(f"-{weight}-normal." in name for weight in WEIGHTS)
     )
-    if not wanted or not font_installed():
+    if not wanted or not installed():
         abort(404, "no such font file (the web font is installed by `npm ci`)")
     return send_from_directory(FONT_DIR, name, max_age=31536000)

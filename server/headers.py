@@ -15,6 +15,7 @@ import hashlib
 import re
 
 from flask import Response
+from werkzeug.utils import get_content_type
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -57,6 +58,22 @@ def policy_with_scripts(html: str) -> str:
 
 
 POLICY = policy()
+# what `secure` adds to a response that set none of these itself, in its order
+SECURE_TAIL = [
+    ("Content-Security-Policy", POLICY),
+    *SECURITY_HEADERS.items(),
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", CORS_EXPOSE),
+]
+
+
+def answer_headers(content_type: str, length: int, max_rows: int | None) -> list[tuple[str, str]]:
+    """The headers of a /sparql 200 answer, as the Flask handler's Response and `secure` write them
+    (server/fast_path.py and server/direct_send.py write them without Flask); `max_rows` for a cut answer."""
+    found = [("Content-Type", content_type), ("Content-Length", str(length)), ("Vary", "Accept")]
+    if max_rows is not None:
+        found.append(("X-SPARQL-MaxRows", str(max_rows)))
+    return found + SECURE_TAIL
 
 
 def secure(response: Response, cors: bool = True) -> Response:
@@ -79,3 +96,14 @@ def preflight() -> Response:
     response.headers["Access-Control-Max-Age"] = "86400"
     response.headers["Allow"] = CORS_METHODS
     return response
+
+
+_CONTENT_TYPES: dict[str, str] = {}
+
+
+def content_type(media_type: str) -> str:
+    """The Content-Type werkzeug's Response writes for `media_type` (a charset for text types)."""
+    found = _CONTENT_TYPES.get(media_type)
+    if found is None:
+        found = _CONTENT_TYPES[media_type] = get_content_type(media_type, "utf-8")
+    return found

@@ -41,6 +41,8 @@ class Outcome:
     data: bytes = b""
     count: int = 0
     truncated: bool = False
+    sent: str = ""                      # written to the client by the query process: "whole" or "cut" (server/direct_send.py)
+    sent_bytes: int = 0                 # the body's length then
 
 
 def package(result, job: Job) -> Outcome:

@@ -20,7 +20,7 @@ from sciplan.errors import ConfigError
 
 from . import negotiation as neg
 from .display import LABEL_PROPERTIES, Display
-from .state import current
+from .state import current, found_at_start
 from .views import leading_comments
 
 bp = Blueprint("query_page", __name__)
@@ -37,7 +37,13 @@ LABELS_MAX = 2000  # IRIs per /query/labels request: a page of results asks for 
 
 
 def editor_installed() -> bool:
+    """Whether `npm ci` installed the editor: looked at once, by create_app (`installed`)."""
     return all((EDITOR_ASSETS / name).is_file() for name in EDITOR_FILES)
+
+
+def installed() -> bool:
+    """editor_installed, as create_app found it."""
+    return found_at_start("SCIPLAN_EDITOR", EDITOR_ASSETS, editor_installed)
 
 
 @bp.route("/query")
@@ -47,7 +53,7 @@ def editor():
         "query.html",
         query=request.args.get("query", ""),
         run=request.args.get("run", "1") != "0",
-        editor=editor_installed(),
+        editor=installed(),
         base=state.settings.base,
         max_rows=state.options.max_rows,
         formats={"results": [f.name for f in neg.RESULTS], "graph": [f.name for f in neg.RDF]},
@@ -57,7 +63,7 @@ def editor():
 @bp.route("/query/assets/<path:name>")
 def assets(name: str):
     """The editor's files from node_modules (404 when `npm ci` has not been run)."""
-    if not editor_installed():
+    if not installed():
         abort(404, "the query editor's files are not installed: run `npm ci` in the repository")
     return send_from_directory(EDITOR_ASSETS, name, max_age=86400)
 

@@ -10,13 +10,16 @@ parent, and each job's own deadline.
 from __future__ import annotations
 
 import logging
+import os
 import resource
 import signal
 import traceback
+from dataclasses import replace
+from time import monotonic
 
+from . import direct_send
 from .errors import QueryFailed
 from .evaluate import execute
-from .jobs import Outcome
 from .sandbox import Deadline, SandboxError, die_with_parent, no_network
 from .store_handle import StoreHandle
 
@@ -44,17 +47,19 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
     conn.send(("ready", ""))
     while True:
         try:
-            job = conn.recv()
+            message = conn.recv()
+            job, head = message if isinstance(message, tuple) else (message, None)
+            client = direct_send.receive_socket(conn) if head is not None else -1  # the answer goes straight to it
         except (EOFError, OSError, KeyboardInterrupt):
             return
-        reply: tuple[str, Outcome] | tuple[str, int, str]
+        seconds = job.time_limit or timeout
+        reply: tuple
         try:
-            seconds = job.time_limit or timeout
             if seconds:
                 with Deadline(seconds + MARGIN):
-                    reply = ("ok", execute(handle.get(), job))
+                    reply = answer(conn, handle, job, head, client, monotonic() + seconds)
             else:
-                reply = ("ok", execute(handle.get(), job))
+                reply = answer(conn, handle, job, head, client, float("inf"))
         except QueryFailed as exc:
             reply = ("error", exc.status, exc.message)
         except MemoryError:
@@ -62,7 +67,23 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
         except Exception:
             log.error("query worker failed:\n%s", traceback.format_exc())
             reply = ("error", 500, "internal error while running the query")
+        finally:
+            if client >= 0:
+                os.close(client)  # the web process keeps its own
         try:
             conn.send(reply)
         except (OSError, ValueError):
             return
+
+
+def answer(conn, handle, job, head, client: int, deadline: float) -> tuple:
+    """("ok", outcome) for the web process to write, or, with a client socket (`client` ≥ 0) and a
+    200 answer, ("sent", the outcome without its body) once the answer is written there."""
+    outcome = execute(handle.get(), job)
+    data = head.render(outcome.kind, outcome.data, outcome.truncated) if client >= 0 else None
+    if data is None:
+        return ("ok", outcome)
+    conn.send(("writing",))  # from here on the web process never answers this request itself
+    whole = direct_send.write(client, data + outcome.data, deadline)
+    return ("sent", replace(outcome, data=b"", sent=direct_send.WHOLE if whole else direct_send.CUT,
+                            sent_bytes=len(outcome.data)))

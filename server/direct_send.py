@@ -1,0 +1,142 @@
+"""Under gunicorn, the query process writes a 200 answer straight to the client's socket.
+
+Without this, an answer crosses from the query process to the web process (pickled, through the
+pipe) and the web process's thread, woken up for it, writes it to the client: on this 2-core
+machine under load, each process that waits for another and is woken up waits its turn behind the
+other programs (benchmarks/README.md, "Endpoint overhead": 2–10 ms p50 at load ≈ 7 for a wait
+behind 1–5 ms of work, 0.02 ms when nothing else runs), and a request here waited three times
+(gunicorn's poller, its thread, the query process) where Oxigraph's server waits once. Sent from
+the query process, the answer skips the pipe and the third wait; the web process learns afterwards
+that it was sent, to free the query process and write the access-log line.
+
+How: with the job, the web process passes the connection's file descriptor over the pipe (a Unix
+socket: `socket.send_fds`, SCM_RIGHTS) and a `Head`: gunicorn's own status line, `Server`, `Date`
+and `Connection` lines for this request (`Response.default_headers`) and what the query process
+needs to write the headers of server/headers.py `answer_headers` for the answer it computes. The
+query process says "writing" on the pipe before its first byte, writes head and body without
+blocking (poll, MSG_DONTWAIT: the descriptor's flags are shared with the web process and stay as
+they are) until the job's deadline, closes its copy and reports how it went. The web process then
+marks gunicorn's response as sent, so gunicorn writes nothing and keeps the connection open.
+
+What does not change: a refusal, an error, a 406 (a result the asked format cannot carry) still
+comes back over the pipe and is written by Flask (server/fast_path.py); the time limit counts the
+write too, and a query process that overruns it is killed as before. Once "writing" was said,
+nothing else is ever written on that connection: a write cut by the client or by the kill closes
+the connection, never a 503 after part of an answer. TLS (gunicorn's `--certfile`), the dev server,
+in-memory and remote stores answer as before.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+from dataclasses import dataclass
+from time import monotonic
+
+from .headers import answer_headers, content_type
+
+FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
+WHOLE, CUT = "whole", "cut"  # Outcome.sent: the whole answer was written, or the write was cut
+
+
+@dataclass(frozen=True)
+class Head:
+    """What the query process needs to write the response head: gunicorn's first lines, the
+    Content-Type for a result set and for RDF ("" when the request accepts none), whether that
+    format is XML (a character XML cannot carry then leaves the answer to Flask: 406), the row limit."""
+
+    start: bytes
+    results_type: str
+    rdf_type: str
+    results_xml: bool
+    rdf_xml: bool
+    max_rows: int
+
+    def render(self, kind: str, data: bytes, truncated: bool) -> bytes | None:
+        """The head of the 200 answer, or None if it is not one (Flask answers)."""
+        from .sparql import XML_FORBIDDEN
+
+        ctype, xml = (self.rdf_type, self.rdf_xml) if kind == "graph" else (self.results_type, self.results_xml)
+        if not ctype or (xml and XML_FORBIDDEN.search(data)):
+            return None
+        lines = answer_headers(ctype, len(data), self.max_rows if truncated else None)
+        return self.start + "".join(f"{k}: {v}\r\n" for k, v in lines).encode("latin-1") + b"\r\n"
+
+
+# ---- the web process ------------------------------------------------------------------------------
+
+def gunicorn_response(environ, start_response):
+    """gunicorn's Response for this request when the answer may be written by another process:
+    plain HTTP on a real socket, nothing sent yet; else None."""
+    resp = getattr(start_response, "__self__", None)
+    if type(resp).__module__ != "gunicorn.http.wsgi" or resp.headers_sent or resp.cfg.is_ssl:
+        return None
+    sock = getattr(environ.get("gunicorn.socket"), "_sock", environ.get("gunicorn.socket"))  # slow_clients.DeadlineSocket
+    if not isinstance(sock, socket.socket) or sock.family not in (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX):
+        return None
+    return resp
+
+
+def head_for(resp, results_fmt, rdf_fmt, max_rows: int) -> Head:
+    """The Head of a 200 answer to `resp`'s request, with gunicorn's own first lines."""
+    resp.status, resp.status_code, resp.response_length = "200 OK", 200, 0  # what default_headers reads
+    start = "".join(resp.default_headers()).encode("latin-1")
+    resp.status, resp.status_code, resp.response_length = None, None, None
+    return Head(start, content_type(results_fmt.media_type) if results_fmt else "",
+                content_type(rdf_fmt.media_type) if rdf_fmt else "",
+                bool(results_fmt) and results_fmt.name == "xml", bool(rdf_fmt) and rdf_fmt.name == "rdfxml", max_rows)
+
+
+def socket_of(environ) -> int:
+    sock = environ["gunicorn.socket"]
+    return getattr(sock, "_sock", sock).fileno()
+
+
+def pass_socket(conn, fd: int) -> None:
+    """Send `fd` over the pipe `conn` (a Unix socket), after the job."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(conn.fileno())) as unix:
+        socket.send_fds(unix, [b"F"], [fd])
+
+
+def mark_sent(start_response, header_list, whole: bool) -> None:
+    """Tell gunicorn the answer is on the wire: it writes nothing more; a cut answer closes the connection."""
+    start_response("200 OK", header_list)
+    resp = start_response.__self__
+    resp.headers_sent = True
+    resp.sent = resp.response_length or 0
+    if not whole:
+        resp.force_close()
+
+
+# ---- the query process ----------------------------------------------------------------------------
+
+def receive_socket(conn) -> int:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(conn.fileno())) as unix:
+        _, fds, _, _ = socket.recv_fds(unix, 1, 1)
+    if len(fds) != 1:
+        raise OSError("no socket came with the job")
+    return fds[0]
+
+
+def write(fd: int, data: bytes, deadline: float) -> bool:
+    """Write all of `data` to the client socket `fd` before `deadline` (monotonic) without changing
+    its flags; False when the client went away or the deadline passed. `fd` stays open (the caller's)."""
+    sock = socket.socket(fileno=fd)
+    try:
+        view, poller = memoryview(data), select.poll()
+        poller.register(fd, select.POLLOUT)
+        while view:
+            try:
+                view = view[sock.send(view, FLAGS):]
+                continue
+            except BlockingIOError:
+                pass
+            left = deadline - monotonic()
+            if left <= 0 or not poller.poll(left * 1000):
+                return False
+        return True
+    except OSError:  # reset, broken pipe: the client went away
+        return False
+    finally:
+        sock.detach()

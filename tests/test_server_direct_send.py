@@ -1,0 +1,175 @@
+"""Under real gunicorn the query process writes a 200 answer to the client itself (server/direct_send.py).
+
+The answer is the one the Flask handler gives (headers but gunicorn's own Date/Server/Connection, body);
+the row cap holds; keep-alive goes on; a client that stops reading or goes away, and a query process
+killed while it writes, end in a closed connection after part of a 200, never in a 503 after it, and
+the server goes on answering.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from conftest import server_free_port, server_start, server_stop
+
+TIMEOUT = 2
+BOUND = 60
+PAD = "x" * 2000
+BIG = f'SELECT ?s ?p ?o ?x {{ ?s ?p ?o BIND(CONCAT("{PAD}", STR(?o)) AS ?x) }}'  # 10,000 rows (the cap) of ≈ 2 KB
+CAPPED = "SELECT ?s ?p ?o { ?s ?p ?o }"
+SMALL = "SELECT ?p (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?p ORDER BY ?p LIMIT 5"
+
+
+@pytest.fixture(scope="module")
+def gunicorn(server_store, tmp_path_factory):
+    port = server_free_port()
+    proc = server_start(["--store", str(server_store), "serve", "--workers", "1"], port,
+                        tmp_path_factory.mktemp("direct") / "server.log",
+                        env={"SCIPLAN_QUERY_TIMEOUT": str(TIMEOUT), "SCIPLAN_QUERY_PROCESSES": "2"})
+    yield port, proc
+    server_stop(proc)
+
+
+def request(query: str, accept: str = "application/sparql-results+json") -> bytes:
+    return (f"GET /sparql?query={quote(query)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n\r\n").encode()
+
+
+def read_answer(sock: socket.socket) -> tuple[bytes, dict[str, str], bytes]:
+    """One response off a keep-alive connection: (status line, headers, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed before the head: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    while len(body) < int(headers["Content-Length"]):
+        chunk = sock.recv(65536)
+        assert chunk, "closed inside the body"
+        body += chunk
+    return status.encode(), headers, body
+
+
+def read_to_close(sock: socket.socket) -> bytes:
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(1 << 20)
+        except ConnectionResetError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
+def stalled(port: int, query: str) -> socket.socket:
+    """A connection that asks for a large answer and reads only its first bytes."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(BOUND)
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(request(query))
+    first = sock.recv(4096)
+    assert first.startswith(b"HTTP/1.1 200 OK\r\n"), first[:200]
+    return sock
+
+
+def query_processes(parent: int) -> list[int]:
+    """The query processes under the server process `parent` (multiprocessing spawn children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            ancestors, pid = [], int(entry.name)
+            while pid > 1 and len(ancestors) < 5:
+                pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                ancestors.append(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"spawn_main" in cmdline and parent in ancestors:
+            found.append(int(entry.name))
+    return found
+
+
+def answered_after(port: int, query: str = SMALL) -> bytes:
+    """A fresh connection's answer once the query processes are back (a killed one is replaced in the background)."""
+    deadline = time.monotonic() + BOUND
+    while True:
+        with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock:
+            sock.sendall(request(query))
+            status, _, body = read_answer(sock)
+        if status == b"HTTP/1.1 200 OK" or time.monotonic() > deadline:
+            assert status == b"HTTP/1.1 200 OK", status
+            return body
+        time.sleep(0.2)
+
+
+def test_the_answer_is_the_flask_handlers_and_keep_alive_goes_on(gunicorn, server_client):
+    port, _ = gunicorn
+    with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock:
+        for query, accept in [(SMALL, "application/sparql-results+json"), (CAPPED, "text/csv"),
+                              (SMALL, "application/sparql-results+xml"), ("ASK {}", "text/tab-separated-values")]:
+            sock.sendall(request(query, accept))
+            status, headers, body = read_answer(sock)  # the same connection each time: keep-alive
+            flask = server_client.get("/sparql?query=" + quote(query), headers={"Accept": accept})
+            assert status == b"HTTP/1.1 200 OK"
+            assert list(headers)[:3] == ["Server", "Date", "Connection"] and headers["Connection"] == "keep-alive"
+            assert [(k, v) for k, v in headers.items() if k not in ("Server", "Date", "Connection")] == \
+                [(k, v) for k, v in flask.headers.items()]
+            assert body == flask.get_data()
+            if query == CAPPED:
+                assert headers["X-SPARQL-MaxRows"] == "10000" and body.count(b"\r\n") == 10001
+
+
+def test_refusals_still_come_from_flask(gunicorn):
+    port, _ = gunicorn
+    with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock:
+        sock.sendall(request('SELECT ?x { BIND("a\\u0001b" AS ?x) }', "application/sparql-results+xml"))
+        status, headers, body = read_answer(sock)
+        assert status == b"HTTP/1.1 406 NOT ACCEPTABLE" and b"XML 1.0" in body
+        sock.sendall(request("SELECT * { ?s ?p }"))
+        status, _, body = read_answer(sock)
+        assert status == b"HTTP/1.1 400 BAD REQUEST" and b"syntax error" in body
+
+
+def test_a_client_that_stops_reading_is_cut_off_at_the_time_limit(gunicorn):
+    port, _ = gunicorn
+    sock = stalled(port, BIG)
+    time.sleep(TIMEOUT + 1)  # the query process gives up writing at the time limit
+    rest = read_to_close(sock)  # then the connection closes: part of a 200, nothing after it
+    sock.close()
+    assert b"HTTP/1.1 503" not in rest and len(rest) < 10_000 * len(PAD)
+    answered_after(port)
+
+
+def test_a_query_process_killed_while_it_writes_closes_the_connection(gunicorn):
+    port, proc = gunicorn
+    sock = stalled(port, BIG)
+    pids = query_processes(proc.pid)
+    assert len(pids) == 2, pids
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    rest = read_to_close(sock)
+    sock.close()
+    assert b"HTTP/1.1 503" not in rest and len(rest) < 10_000 * len(PAD)
+    answered_after(port)
+    assert not set(query_processes(proc.pid)) & set(pids)
+
+
+def test_clients_that_go_away_leave_the_server_answering(gunicorn):
+    port, _ = gunicorn
+    for _ in range(4):  # more than the query processes
+        sock = socket.create_connection(("127.0.0.1", port), timeout=BOUND)
+        sock.sendall(request(BIG))
+        sock.close()
+    assert answered_after(port).startswith(b'{"head"')
