@@ -111,8 +111,11 @@ class FastPath:
         if query is None or not query.strip() or len(query.encode("utf-8")) > limit:
             raise Fallthrough
         results_fmt, rdf_fmt = self.formats(environ.get("HTTP_ACCEPT"), params.get("format"), is_get)
-        job = state.job(query, default_graphs=(), named_graphs=(), rdf_format=(rdf_fmt or neg.TURTLE).ox_name,
-                        results_format=(results_fmt or neg.JSON).ox_name)
+        try:  # a job reads the store's prefixes: a remote store that fails is Flask's error to write (502/503)
+            job = state.job(query, default_graphs=(), named_graphs=(), rdf_format=(rdf_fmt or neg.TURTLE).ox_name,
+                            results_format=(results_fmt or neg.JSON).ox_name)
+        except Exception:
+            raise Fallthrough from None
         direct = {}
         resp = direct_send.gunicorn_response(environ, start_response) if isinstance(state.executor, ProcessPool) else None
         if resp is not None:  # under gunicorn the query process writes a 200 answer itself
