@@ -90,6 +90,10 @@ def test_assignments_and_unit_lists_must_agree(validate_kg):
     v = kg.validate({HUADU: g}, plan="huadu-2022-2025")
     [f] = fired(v, "AssignmentConsistencyShape")
     assert f.focus == str(task) and f.value == str(kg.node("org/440114/区教育局")) and "sp:leadUnit" in f.message
+    g = kg.graph(HUADU)  # the other way round: the unit listed, its assignment detached from the task
+    g.remove((task, kg.SP.assignment, kg.node(HUADU_TASK + "/lead/1")))
+    [f] = fired(kg.validate({HUADU: g}, plan="huadu-2022-2025"), "AssignmentConsistencyShape")
+    assert f.focus == str(task) and f.value == str(kg.node("org/440114/区教育局")) and "sp:assignment" in f.message
 
 
 def test_an_assignment_needs_a_role(validate_kg):
@@ -292,6 +296,9 @@ def test_task_numbers_run_from_one_without_gap_or_repeat(validate_kg):
     g.set((task, kg.SP.number, Literal(5)))
     [f] = fired(kg.validate({HUADU: g}, plan="huadu-2022-2025"), "TaskNumberingShape")
     assert "重复" in f.message and f.value == "5"
+    g.set((task, kg.SP.number, Literal("7.5", datatype=XSD.decimal)))  # not an integer: 6.5 is missing
+    [f] = fired(kg.validate({HUADU: g}, plan="huadu-2022-2025"), "TaskNumberingShape")
+    assert "第7.5项" in f.message and "第6.5项" in f.message
 
 
 def test_a_task_belongs_to_exactly_one_section_with_both_directions_stated(validate_kg):
