@@ -128,11 +128,13 @@ class ProcessPool:
 
     def _spawn(self):
         parent, child = self._context.Pipe()
+        writing = self._context.RawValue("b", 0)  # set by the process before it writes to a client (direct_send)
         proc = self._context.Process(
-            target=serve, args=(child, self.store_path, self.memory_mb, self.timeout, self.sandbox, os.getpid()),
+            target=serve, args=(child, self.store_path, self.memory_mb, self.timeout, self.sandbox, os.getpid(), writing),
             daemon=True, name="sciplan-query",
         )
         proc.start()
+        proc.writing = writing
         child.close()
         worker = (proc, parent)
         with self._lock:
@@ -179,24 +181,25 @@ class ProcessPool:
             if direct is None:
                 conn.send(timed)
             else:
+                proc.writing.value = 0
                 conn.send((timed, direct[0]))
                 direct_send.pass_socket(conn, direct[1])
-            if not conn.poll(max(left, 0.0)):
-                writing = direct is not None and self._said_writing(worker)
-                if not writing:
-                    raise QueryFailed(503, f"query stopped: it ran longer than the time limit of {self.timeout:g} s",
-                                      retry_after=self._retry_after())
-                return Outcome("select", sent=direct_send.CUT)
-            reply = conn.recv()
-            if reply[0] == "writing":  # the answer is on its way to the client: no other answer may follow
+            if conn.poll(max(left, 0.0)):
+                reply = conn.recv()
+            elif direct is not None and proc.writing.value:  # writing to the client: a grace to finish, then cut
                 writing = True
-                reply = None
-                if not conn.poll(max(deadline - perf_counter(), 0.0) + WRITE_GRACE):
+                if not conn.poll(WRITE_GRACE):
                     return Outcome("select", sent=direct_send.CUT)
                 reply = conn.recv()
+            elif direct is not None and self._stopped_writing(worker):
+                writing = True
+                return Outcome("select", sent=direct_send.CUT)
+            else:
+                raise QueryFailed(503, f"query stopped: it ran longer than the time limit of {self.timeout:g} s",
+                                  retry_after=self._retry_after())
         except (EOFError, OSError):
             reply = None
-            if writing:
+            if direct is not None and (writing or proc.writing.value):  # it died writing: no other answer may follow
                 return Outcome("select", sent=direct_send.CUT)
             raise QueryFailed(503, "query stopped: the query worker ended unexpectedly (out of memory?)",
                               retry_after=self._retry_after()) from None
@@ -206,16 +209,13 @@ class ProcessPool:
             raise QueryFailed(reply[1], reply[2])
         return reply[1]
 
-    def _said_writing(self, worker) -> bool:
+    def _stopped_writing(self, worker) -> bool:
         """After the deadline passed without an answer: stop the query process, then see whether it had
-        begun to write to the client (it says so before its first byte)."""
-        proc, conn = worker
+        begun to write to the client (it says so, in shared memory, before its first byte)."""
+        proc, _ = worker
         proc.kill()
         proc.join(timeout=5)
-        try:
-            return conn.poll(0) and conn.recv()[0] == "writing"
-        except (EOFError, OSError):
-            return False
+        return bool(proc.writing.value)
 
     def _retry_after(self) -> int:
         return max(1, round(self.timeout))

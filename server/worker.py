@@ -28,7 +28,8 @@ log = logging.getLogger("sciplan.server")
 MARGIN = 2.0  # seconds past the parent's deadline before the worker ends itself
 
 
-def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bool = False, parent: int = 0) -> None:
+def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bool = False, parent: int = 0,
+          writing=None) -> None:
     """Body of a worker process: answer jobs until the web process goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the web process
     try:
@@ -57,9 +58,9 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
         try:
             if seconds:
                 with Deadline(seconds + MARGIN):
-                    reply = answer(conn, handle, job, head, client, monotonic() + seconds)
+                    reply = answer(writing, handle, job, head, client, monotonic() + seconds)
             else:
-                reply = answer(conn, handle, job, head, client, float("inf"))
+                reply = answer(writing, handle, job, head, client, float("inf"))
         except QueryFailed as exc:
             reply = ("error", exc.status, exc.message)
         except MemoryError:
@@ -76,14 +77,14 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
             return
 
 
-def answer(conn, handle, job, head, client: int, deadline: float) -> tuple:
+def answer(writing, handle, job, head, client: int, deadline: float) -> tuple:
     """("ok", outcome) for the web process to write, or, with a client socket (`client` ≥ 0) and a
     200 answer, ("sent", the outcome without its body) once the answer is written there."""
     outcome = execute(handle.get(), job)
     data = head.render(outcome.kind, outcome.data, outcome.truncated) if client >= 0 else None
     if data is None:
         return ("ok", outcome)
-    conn.send(("writing",))  # from here on the web process never answers this request itself
+    writing.value = 1  # from here on the web process never answers this request itself
     whole = direct_send.write(client, data + outcome.data, deadline)
     return ("sent", replace(outcome, data=b"", sent=direct_send.WHOLE if whole else direct_send.CUT,
                             sent_bytes=len(outcome.data)))
