@@ -24,6 +24,7 @@ limit the larger scales are not tried (they can only take longer) unless --force
 
     python3 benchmarks/validate_scale_bench.py                          # scales 0.01, 0.1, 1.0
     python3 benchmarks/validate_scale_bench.py --scales 0.1 --limit 3600 --engines sets
+    python3 benchmarks/validate_scale_bench.py --scales 1.0 --engines sets --threads 1   # one check at a time
 
 Goals at full national scale (1.0), 2 cores: whole graph < 60 s end to end with exactly the
 injected defects found; one county plan (`--plan`) < 1 s end to end; peak RSS < 4 GB.
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -45,13 +47,13 @@ from benchlib import DEFAULT_WORKDIR, ROOT, machine, print_machine, synth_settin
 
 WHOLE_GOAL_S, PLAN_GOAL_S, RSS_GOAL_MB = 60.0, 1.0, 4096
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 from collections import Counter
 from pathlib import Path
 from sciplan.config import Settings
 from sciplan.validate import validate_built, validate_files
 engine, mode, data, store = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
-settings = Settings(data_dir=data, store=store)
+settings = Settings(data_dir=data, store=store, validate_threads=int(sys.argv[-1]))
 started = time.perf_counter()
 if mode == "whole":
     result = validate_built(settings, engine=engine)
@@ -74,21 +76,25 @@ import resource
 print("peak-rss-kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 print(json.dumps({"seconds": seconds, "replace_s": locals().get("replaced"), "triples": result.data_triples,
                   "shape_seconds": result.shape_seconds, "pyshacl_shapes": sorted(result.fallback),
-                  "by_rule": Counter(f.rule.id for f in result.findings),
+                  "by_rule": Counter(f.rule.id for f in result.findings), "load_after": list(os.getloadavg()),
                   "focus": sorted({f"{f.rule.id} {f.focus}" for f in result.findings})}))
 """
 DEFECT_SHAPES = {"missing-lead": "LeadUnitShape", "foreign-body": "UnitJurisdictionShape", "bad-basis": "BasisShape"}
 
 
+THREADS = 0  # --threads: checks the sets engine runs at once (0: one per usable CPU)
+
+
 def run_child(args: list[str], limit: float) -> dict:
     """The library call in a child process; its figures, wall time and peak RSS."""
-    figures, wall, rss, code, err = _run([sys.executable, "-c", CHILD, *args], limit)
+    load = list(os.getloadavg())
+    figures, wall, rss, code, err = _run([sys.executable, "-c", CHILD, *args, str(THREADS)], limit)
     if figures is None:
         return {"stopped": True, "wall_s": round(wall, 1)}
     if code != 0:
         raise RuntimeError(f"validation failed: {err[-2000:]}")
     figures = json.loads(figures.strip().splitlines()[-1])
-    figures.update(wall_s=round(wall, 2), rss_mb=rss)
+    figures.update(wall_s=round(wall, 2), rss_mb=rss, load_before=load)
     return figures
 
 
@@ -121,7 +127,9 @@ def run_cli(store: Path, limit: float, plan: str | None = None) -> dict:
     """`sciplan validate` end to end in a fresh process (the sets engine): wall time, peak RSS, counts."""
     out = Path(DEFAULT_WORKDIR) / "validate-cli.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-c", CLI, "--store", str(store), "validate", "--format", "json", "--output", str(out)]
+    cmd = [sys.executable, "-c", CLI, "--store", str(store), "validate", "--format", "json", "--output", str(out),
+           "--threads", str(THREADS)]
+    load = list(os.getloadavg())
     _, wall, rss, code, err = _run(cmd + (["--plan", plan] if plan else []), limit)
     if code == -9:
         return {"stopped": True, "wall_s": round(wall, 1)}
@@ -129,6 +137,7 @@ def run_cli(store: Path, limit: float, plan: str | None = None) -> dict:
         raise RuntimeError(f"sciplan validate failed ({code}): {err[-2000:]}")
     doc = json.loads(out.read_text(encoding="utf-8"))
     return {"seconds": round(wall, 2), "rss_mb": rss, "exit": code, "counts": doc["counts"],
+            "load_before": load, "load_after": list(os.getloadavg()),
             "by_rule": dict(Counter(r["rule"] for r in doc["results"])),
             "focus": sorted({f"{r['rule']} {r['focusNode']}" for r in doc["results"]})}
 
@@ -179,10 +188,14 @@ def main() -> int:
                         help="not `sciplan validate` of the whole graph (the library run's child process is timed end to end too)")
     parser.add_argument("--no-store-copy", action="store_true",
                         help="not the change in a copy of the built store (it copies the store, 3 GB at 1.0 with its downloads)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="checks the sets engine runs at once (default 0: one per usable CPU; 1 = one at a time)")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     args = parser.parse_args()
     engines = [e for e in args.engines.split(",") if e]
+    global THREADS
+    THREADS = args.threads
 
     m = machine()
     print_machine(m)
@@ -285,7 +298,10 @@ def main() -> int:
                   + list(r["whole"].values()))
         goals.append({"goal": "peak RSS < 4 GB", "value_mb": rss, "met": rss < RSS_GOAL_MB})
         print(f"goal: peak RSS < 4 GB at national scale: {rss} MB, " + ("met" if rss < RSS_GOAL_MB else "MISSED"))
-    write_results("validate-scale", {"machine": m, "limit_s": args.limit, "runs": runs, "goals": goals,
+    print(f"threads: {args.threads or 'one per usable CPU'}; load average at the end {list(os.getloadavg())} "
+          "(each run records it before and after: load_before, load_after)")
+    write_results("validate-scale", {"machine": m, "limit_s": args.limit, "threads": args.threads, "runs": runs,
+                                     "goals": goals, "load_at_end": list(os.getloadavg()),
                                      "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     return 0
 
