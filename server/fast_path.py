@@ -34,7 +34,7 @@ from . import direct_send
 from . import headers as security
 from . import negotiation as neg
 from . import slow_clients
-from .executors import ProcessPool
+from .executors import ProcessPool, RemoteExecutor
 from .sparql import FORM, QUERY_BODY, XML_FORBIDDEN
 from .state import DONE
 
@@ -79,6 +79,8 @@ class FastPath:
 
     def answer(self, environ, start_response):
         state = self.app.extensions["sciplan"]
+        if isinstance(state.executor, RemoteExecutor):  # a remote store's own time dominates: Flask answers
+            raise Fallthrough
         options = state.options
         limit = options.max_request_bytes
         raw = environ.get("QUERY_STRING", "")
@@ -111,10 +113,10 @@ class FastPath:
         if query is None or not query.strip() or len(query.encode("utf-8")) > limit:
             raise Fallthrough
         results_fmt, rdf_fmt = self.formats(environ.get("HTTP_ACCEPT"), params.get("format"), is_get)
-        try:  # a job reads the store's prefixes: a remote store that fails is Flask's error to write (502/503)
+        try:
             job = state.job(query, default_graphs=(), named_graphs=(), rdf_format=(rdf_fmt or neg.TURTLE).ox_name,
                             results_format=(results_fmt or neg.JSON).ox_name)
-        except Exception:
+        except Exception:  # the store failed (a remote store's prefixes): Flask meets it again and answers
             raise Fallthrough from None
         direct = {}
         resp = direct_send.gunicorn_response(environ, start_response) if isinstance(state.executor, ProcessPool) else None
