@@ -73,7 +73,12 @@ def gunicorn_response(environ, start_response):
     """gunicorn's Response for this request when the answer may be written by another process:
     plain HTTP on a real socket, nothing sent yet; else None."""
     resp = getattr(start_response, "__self__", None)
-    if type(resp).__module__ != "gunicorn.http.wsgi" or resp.headers_sent or resp.cfg.is_ssl:
+    if type(resp).__module__ != "gunicorn.http.wsgi":
+        return None
+    try:  # gunicorn's Response internals (22–27); a release that renames them answers through the pipe
+        if resp.headers_sent or resp.cfg.is_ssl or not callable(resp.default_headers) or not callable(resp.force_close):
+            return None
+    except AttributeError:
         return None
     sock = getattr(environ.get("gunicorn.socket"), "_sock", environ.get("gunicorn.socket"))  # slow_clients.DeadlineSocket
     if not isinstance(sock, socket.socket) or sock.family not in (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX):

@@ -173,3 +173,27 @@ def test_clients_that_go_away_leave_the_server_answering(gunicorn):
         sock.sendall(request(BIG))
         sock.close()
     assert answered_after(port).startswith(b'{"head"')
+
+
+def test_a_gunicorn_whose_response_internals_differ_answers_through_the_pipe():
+    """direct_send leans on gunicorn's Response (headers_sent, cfg, default_headers, force_close):
+    where a release lacks one, the answer goes the ordinary way instead of failing the request."""
+    from server import direct_send
+
+    class Response:  # stands in for gunicorn.http.wsgi.Response
+        headers_sent = False
+
+        def start_response(self, status, headers):
+            pass
+
+    Response.__module__ = "gunicorn.http.wsgi"
+    environ = {"gunicorn.socket": socket.socket()}
+    try:
+        assert direct_send.gunicorn_response(environ, Response().start_response) is None  # no cfg
+        Response.cfg = type("Cfg", (), {"is_ssl": False})()
+        Response.default_headers = lambda self: []
+        assert direct_send.gunicorn_response(environ, Response().start_response) is None  # no force_close
+        Response.force_close = lambda self: None
+        assert direct_send.gunicorn_response(environ, Response().start_response) is not None
+    finally:
+        environ["gunicorn.socket"].close()
