@@ -151,6 +151,17 @@ def server_stop(proc) -> None:
         proc.wait()
 
 
+def one_worker_server(store, log_dir: Path, env: dict[str, str]):
+    """`sciplan serve --workers 1` (gunicorn: one worker, its 8 threads) over `store` with `env` on a free
+    port, for a module fixture to yield from: (port, process), stopped afterwards."""
+    port = server_free_port()
+    proc = server_start(["--store", str(store), "serve", "--workers", "1"], port, log_dir / "server.log", env=env)
+    try:
+        yield port, proc
+    finally:
+        server_stop(proc)
+
+
 @pytest.fixture(scope="session")
 def server_live(server_store, tmp_path_factory) -> str:
     """`sciplan serve --workers 2` (gunicorn) over server_store on a free loopback port.

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import server_free_port, server_start, server_stop
+from conftest import one_worker_server
 
 TIMEOUT = 2
 BOUND = 60
@@ -29,12 +29,8 @@ SMALL = "SELECT ?p (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?p ORDER BY ?p LIMIT 5
 
 @pytest.fixture(scope="module")
 def gunicorn(server_store, tmp_path_factory):
-    port = server_free_port()
-    proc = server_start(["--store", str(server_store), "serve", "--workers", "1"], port,
-                        tmp_path_factory.mktemp("direct") / "server.log",
-                        env={"SCIPLAN_QUERY_TIMEOUT": str(TIMEOUT), "SCIPLAN_QUERY_PROCESSES": "2"})
-    yield port, proc
-    server_stop(proc)
+    yield from one_worker_server(server_store, tmp_path_factory.mktemp("direct"),
+                                 {"SCIPLAN_QUERY_TIMEOUT": str(TIMEOUT), "SCIPLAN_QUERY_PROCESSES": "2"})
 
 
 def request(query: str, accept: str = "application/sparql-results+json") -> bytes:

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import server_free_port, server_start, server_stop
+from conftest import one_worker_server, server_free_port
 from server.slow_clients import DeadlineSocket, SlowClient
 
 READ_TIMEOUT = 2
@@ -20,12 +20,9 @@ BOUND = READ_TIMEOUT + 15
 @pytest.fixture(scope="module")
 def gunicorn_one_worker(server_store, tmp_path_factory):
     """`sciplan serve --workers 1`: one gunicorn worker, 2 query processes, 8 threads — the fewest threads."""
-    port = server_free_port()
-    proc = server_start(["--store", str(server_store), "serve", "--workers", "1"], port,
-                        tmp_path_factory.mktemp("slow") / "server.log",
-                        env={"SCIPLAN_READ_TIMEOUT": str(READ_TIMEOUT), "SCIPLAN_QUERY_PROCESSES": "2"})
-    yield port
-    server_stop(proc)
+    for port, _ in one_worker_server(server_store, tmp_path_factory.mktemp("slow"),
+                                     {"SCIPLAN_READ_TIMEOUT": str(READ_TIMEOUT), "SCIPLAN_QUERY_PROCESSES": "2"}):
+        yield port
 
 
 def cheap_query(port: int) -> tuple[int, float]:
