@@ -7,6 +7,8 @@
     plan/…/point/{n}/lead/{i}, …/cooperating/{i}            the i-th printed unit of a cell
     plan/…/target/{i}, plan/…/baseline/{i}, …/point/{n}/target/{i}   numeric targets and baselines
     plan/…/statement/{i}                                    a sourced statement about the plan
+    plan/…/lead-tally/{unit}, plan/…/function-tally/{fn}    derived tallies of a plan's task points per lead
+                                                            unit (org/ path without org/) and per function (slug)
     org/{jurisdiction}/{name as written}                    a body of a jurisdiction
     org/…/statement/{i}                                     a sourced statement about the body (its official English name)
     place/{GB/T 2260 code | cn}                             a jurisdiction
@@ -92,6 +94,20 @@ def statement(plan_iri: str, number: int) -> str:
     return f"{plan_iri}/statement/{number}"
 
 
+def tally(plan_iri: str, kind: str, key_path: str) -> str:
+    """A derived tally (sciplan/derived.py) of a plan's task points: kind `lead` per lead unit, its org/ path
+    without org/ (`…/lead-tally/440115/区科协`); kind `function` per function, its concept
+    (`…/function-tally/science-association`). A key following neither pattern is kept whole, as one segment."""
+    parsed = parse(key_path)
+    if kind == "lead" and parsed is not None and parsed.kind == "org":
+        key = key_path.removeprefix("org/")
+    elif kind == "function" and parsed is not None and parsed.kind == "concept" and "slug" in parsed.fields:
+        key = parsed["slug"]
+    else:
+        key = segment(key_path)
+    return f"{plan_iri}/{kind}-tally/{key}"
+
+
 def proposal(ident: str) -> str:
     """An alignment proposal between two task points (ident: `<short a>~<short b>`)."""
     return f"alignment/proposal/{ident}"
@@ -123,6 +139,7 @@ _PATTERNS = [
     ("part", re.compile(_PLAN + r"/part/(?P<part>[^/]+)")),
     ("target", re.compile(_PLAN + r"(?P<holder>/part/[^/]+/section/[^/]+/point/[^/]+)?"
                                   r"/(?P<kind>target|baseline|statement)/(?P<number>\d+)")),
+    ("tally", re.compile(_PLAN + r"/(?P<tally>lead|function)-tally/(?P<key>.+)")),
     ("plan", re.compile(_PLAN)),
     ("statement", re.compile(r"org/(?P<jurisdiction>[^/]+)/(?P<name>[^/]+)/statement/(?P<number>\d+)")),
     ("org", re.compile(r"org/(?P<jurisdiction>[^/]+)/(?P<name>[^/]+)")),
@@ -139,7 +156,7 @@ _PATTERNS = [
 
 @dataclass(frozen=True)
 class Parsed:
-    """What an IRI path names: its kind (plan, part, section, task, assignment, target, statement, org,
+    """What an IRI path names: its kind (plan, part, section, task, assignment, target, statement, tally, org,
     place, concept, source, term, ontology, graph, proposal, derivation) and the values of the pattern's fields."""
     kind: str
     path: str
@@ -238,6 +255,10 @@ DOCUMENTED = [
                "a numeric target or baseline of a plan (or of a task point: …/point/{n}/target/{i})", "规划（或要点）的数值目标或基线值"),
     Documented("plan/…/statement/{i}, org/…/statement/{i}", statement(plan("cn", 2021, 2035), 1),
                "an sp:SourcedStatement: a fact read in a secondary source, with its address", "sp:SourcedStatement：读自二手来源的事实，附网址"),
+    Documented("plan/…/lead-tally/{unit}, plan/…/function-tally/{function}", tally(_NANSHA, "lead", org("440115", "区科协")),
+               "a derived tally of the plan's task points led by a body ({unit}: its org/ path without org/) or by bodies of a function "
+               "(sp:LeadTally, sp:FunctionTally)",
+               "派生计数：规划中由某单位（{unit}：其 org/ 路径去掉 org/）或某职能的单位牵头的要点数（sp:LeadTally、sp:FunctionTally）"),
     Documented("org/{jurisdiction}/{name as written}", org("440115", "区科协"), "a body of a jurisdiction, named as the plan writes it",
                "某一辖区的单位，名称照规划原文"),
     Documented("place/{code | cn}", place("440115"), "a jurisdiction", "行政区划"),

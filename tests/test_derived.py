@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT
-from sciplan import derived, vocab
+from sciplan import derived, iris, vocab
 from sciplan.config import DEFAULT_BASE, Settings
 from sciplan.store import build, build_info, open_store
 
@@ -132,3 +132,100 @@ def test_validation_of_the_built_store_finds_what_validation_of_the_sources_find
     without = validate_files([repo_settings.data_dir], repo_settings)
     assert with_derived.data_triples > without.data_triples
     assert found(with_derived) == found(without)
+
+
+# ---------------------------------------------------------------- tallies
+
+# What each tally counts, at query time over every task point (the texts the named queries used before the tallies).
+COUNTED = {
+    "plan": """SELECT ?plan (COUNT(DISTINCT ?task) AS ?n) WHERE { ?task a sp:TaskPoint ; sp:inPlan ?plan } GROUP BY ?plan""",
+    "lead": """SELECT ?plan ?key (COUNT(DISTINCT ?task) AS ?n) WHERE { ?task sp:effectiveLeadUnit ?key ; sp:inPlan ?plan }
+               GROUP BY ?plan ?key""",
+    "function": """SELECT ?plan ?key (COUNT(DISTINCT ?task) AS ?n) WHERE {
+                       ?task sp:effectiveLeadUnit ?unit ; sp:inPlan ?plan . ?unit org:classification ?key } GROUP BY ?plan ?key""",
+}
+TALLIED = {
+    "plan": "SELECT ?plan ?n WHERE { ?plan a sp:Plan ; sp:taskPointCount ?n FILTER(?n > 0) }",
+    "lead": "SELECT ?node ?plan ?key ?n WHERE { ?node a sp:LeadTally ; sp:tallyPlan ?plan ; sp:tallyUnit ?key ; sp:taskPointCount ?n }",
+    "function": """SELECT ?node ?plan ?key ?n WHERE {
+                       ?node a sp:FunctionTally ; sp:tallyPlan ?plan ; sp:tallyFunction ?key ; sp:taskPointCount ?n }""",
+}
+
+
+def _counts(store, query: str) -> set[tuple]:
+    return {(r["plan"], r.get("key"), int(r["n"])) for r in vocab.select(store, query, DEFAULT_BASE)}  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("kind", sorted(COUNTED))
+def test_each_tally_is_what_counting_every_task_point_gives(kg_store, kind):
+    tallied = _counts(kg_store, TALLIED[kind])
+    assert tallied, f"no {kind} tally in the derived graph"
+    assert tallied == _counts(kg_store, COUNTED[kind])
+    if kind == "plan":  # one count on every plan, 0 where it has no task point
+        assert vocab.column(kg_store, """SELECT ?plan WHERE { ?plan a sp:Plan
+            FILTER NOT EXISTS { ?plan sp:taskPointCount ?n } }""", DEFAULT_BASE) == []
+
+
+def test_a_known_tally_equals_a_direct_count(kg_store):
+    """南沙's plan and its 区科协: the tally and the count over the curated graphs by the documented path."""
+    plan, unit = f"{DEFAULT_BASE}plan/440115/2022-2025", f"{DEFAULT_BASE}org/440115/区科协"
+    direct = vocab.column(kg_store, f"""SELECT (COUNT(DISTINCT ?task) AS ?n) WHERE {{
+        ?task a sp:TaskPoint ; eli:is_part_of+ <{plan}> ; sp:leadUnit <{unit}> }}""", DEFAULT_BASE)
+    node = DEFAULT_BASE + iris.tally(iris.relative(plan, DEFAULT_BASE), "lead", iris.relative(unit, DEFAULT_BASE))
+    assert node == f"{plan}/lead-tally/440115/区科协"
+    tally = vocab.column(kg_store, f"SELECT ?n WHERE {{ <{node}> sp:tallyPlan <{plan}> ; sp:tallyUnit <{unit}> ; sp:taskPointCount ?n }}",
+                         DEFAULT_BASE)
+    assert int(direct[0]) > 0 and tally == direct
+    points = vocab.column(kg_store, f"SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE {{ ?t a sp:TaskPoint ; eli:is_part_of+ <{plan}> }}", DEFAULT_BASE)
+    assert vocab.column(kg_store, f"SELECT ?n WHERE {{ <{plan}> sp:taskPointCount ?n }}", DEFAULT_BASE) == points
+
+
+def test_every_tally_node_is_named_after_its_plan_and_key(kg_store):
+    rows = [r for kind in ("lead", "function") for r in vocab.select(kg_store, TALLIED[kind], DEFAULT_BASE)]  # type: ignore[misc]
+    assert rows
+    for r in rows:
+        kind = "lead" if "/lead-tally/" in r["node"] else "function"
+        rel = iris.relative
+        assert r["node"] == DEFAULT_BASE + iris.tally(rel(r["plan"], DEFAULT_BASE), kind, rel(r["key"], DEFAULT_BASE))
+        assert iris.plan_of(r["node"], DEFAULT_BASE) == rel(r["plan"], DEFAULT_BASE)
+
+
+TALLY_FIXTURE = """
+    <plan/440000/2021-2025> a sp:Plan .
+    <plan/440000/2021-2025/part/p> eli:is_part_of <plan/440000/2021-2025> .
+    <plan/440000/2021-2025/part/p/section/1> a sp:Section ; eli:is_part_of <plan/440000/2021-2025/part/p> ;
+        sp:leadUnit <org/440000/a> , <org/440000/b> .
+    <plan/440000/2021-2025/part/p/section/1/point/1> a sp:TaskPoint ; eli:is_part_of <plan/440000/2021-2025/part/p/section/1> .
+    <plan/440000/2021-2025/part/p/section/1/point/2> a sp:TaskPoint ; eli:is_part_of <plan/440000/2021-2025/part/p/section/1> ;
+        sp:leadUnit <org/440000/a> .
+    <org/440000/a> org:classification <scheme/function/f> .
+    <org/440000/b> org:classification <scheme/function/f> .
+    <plan/440000/2026-2030> a sp:Plan .
+"""
+
+
+def _tallies(turtle: str) -> dict[tuple[str, str], int]:
+    """(subject, key) → count: the plan's own count under key "", a tally under its tallied unit or function."""
+    quads = [q for q in derived.quads(_store(turtle), DEFAULT_BASE)]
+    rel = {q.subject: q.object.value.removeprefix(DEFAULT_BASE) for q in quads
+           if q.predicate.value in (SP + "tallyUnit", SP + "tallyFunction")}
+    return {(q.subject.value.removeprefix(DEFAULT_BASE), rel.get(q.subject, "")): int(q.object.value)
+            for q in quads if q.predicate.value == SP + "taskPointCount"}
+
+
+def test_tallies_follow_the_task_points_and_count_each_once():
+    """Two task points, one led by its section's two units of one function, the other by one of them; a plan with
+    none counts 0. An extra task point led by b changes the plan's count and b's and f's tallies, not a's."""
+    plan = "plan/440000/2021-2025"
+    got = _tallies(TALLY_FIXTURE)
+    assert got == {
+        (plan, ""): 2, ("plan/440000/2026-2030", ""): 0,
+        (f"{plan}/lead-tally/440000/a", "org/440000/a"): 2, (f"{plan}/lead-tally/440000/b", "org/440000/b"): 1,
+        (f"{plan}/function-tally/f", "scheme/function/f"): 2}
+    extra = TALLY_FIXTURE + """
+    <plan/440000/2021-2025/part/p/section/1/point/3> a sp:TaskPoint ; eli:is_part_of <plan/440000/2021-2025/part/p/section/1> ;
+        sp:leadUnit <org/440000/b> ."""
+    changed = _tallies(extra)
+    assert changed[(plan, "")] == 3 and changed[(f"{plan}/lead-tally/440000/b", "org/440000/b")] == 2
+    assert changed[(f"{plan}/function-tally/f", "scheme/function/f")] == 3
+    assert changed[(f"{plan}/lead-tally/440000/a", "org/440000/a")] == 2
