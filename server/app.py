@@ -13,12 +13,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from sciplan.config import Settings
 from sciplan.errors import RemoteError
 
-from . import browse, fonts, headers, linked_data, negotiation, pages, query_page, reference, slow_clients, sparql
+from . import access, browse, fonts, headers, linked_data, negotiation, pages, query_page, reference, slow_clients, sparql
 from .fast_path import READ_FAILED, STARTED, FastPath
 from .errors import QueryFailed, status_for
 from .state import State, current
 
-access_log = logging.getLogger("sciplan.access")
 log = logging.getLogger("sciplan.server")
 
 
@@ -70,12 +69,8 @@ def _install_access_log(app: Flask) -> None:
 
     @app.after_request
     def line(response: Response) -> Response:
-        took = (perf_counter() - g.get("started", perf_counter())) * 1000
-        access_log.info(
-            "%s %s %s %d rows=%s query=%s %.1fms",
-            request.remote_addr or "-", request.method, request.path, response.status_code,
-            g.get("rows", "-"), g.get("query_hash", "-"), took,
-        )
+        access.line(request.remote_addr or "-", request.method, request.path, response.status_code,
+                    g.get("rows", "-"), g.get("query_hash", "-"), g.get("started", perf_counter()))
         return response
 
 

@@ -21,8 +21,6 @@ to the same status, headers and body.
 from __future__ import annotations
 
 import io
-import logging
-from hashlib import sha256
 from time import perf_counter
 from urllib.parse import parse_qsl
 
@@ -30,7 +28,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header, parse_options_header
 
-from . import direct_send
+from . import access, direct_send
 from . import headers as security
 from . import negotiation as neg
 from . import slow_clients
@@ -38,7 +36,6 @@ from .executors import ProcessPool, RemoteExecutor
 from .sparql import FORM, QUERY_BODY, XML_FORBIDDEN
 from .state import DONE
 
-access_log = logging.getLogger("sciplan.access")
 
 PATHS = ("/sparql", "/sparql/")
 PARAMS = frozenset(("query", "format"))
@@ -142,10 +139,8 @@ class FastPath:
         assert fmt is not None
         header_list = security.answer_headers(security.content_type(fmt.media_type), length,
                                               options.max_rows if outcome.truncated else None)
-        took = (perf_counter() - environ[STARTED]) * 1000
-        access_log.info("%s %s %s %d rows=%s query=%s %.1fms", environ.get("REMOTE_ADDR") or "-",
-                        environ["REQUEST_METHOD"], environ["PATH_INFO"], 200, outcome.count,
-                        sha256(query.encode("utf-8")).hexdigest()[:12], took)
+        access.line(environ.get("REMOTE_ADDR") or "-", environ["REQUEST_METHOD"], environ["PATH_INFO"], 200,
+                    outcome.count, access.query_hash(query), environ[STARTED])
         if outcome.sent:
             direct_send.mark_sent(start_response, header_list, whole=outcome.sent == direct_send.WHOLE)
             return None

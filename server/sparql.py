@@ -10,7 +10,6 @@ answers with the service description.
 from __future__ import annotations
 
 import re
-from hashlib import sha256
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -21,6 +20,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEnt
 from sciplan.vocab import FORMATS as FORMATS_NS
 from sciplan.vocab import RDF_TYPE, SD, SERVICE_PREFIXES, VOID_TRIPLES, XSD_INTEGER
 
+from . import access
 from . import negotiation as neg
 from .safety import UPDATE_REFUSED
 from .state import current
@@ -42,7 +42,7 @@ def endpoint():
     query, params = read_protocol_request()
     if query is None:
         return service_description()
-    g.query_hash = sha256(query.encode("utf-8")).hexdigest()[:12]
+    g.query_hash = access.query_hash(query)
     fmt_param = single(params, "format")
     accept = request.accept_mimetypes
     if request.method in ("GET", "HEAD") and not fmt_param and neg.choose(accept, neg.RESULTS + neg.RDF + (neg.HTML,)) is neg.HTML:
