@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from ..vocab import solutions
-from .compile import FOCUS_HEAD, TARGET_NODES, Check, Compiler, Target, Uncompilable
+from .compile import TARGET_NODES, Check, Compiler, Target, Uncompilable
 
 __all__ = ["Outcome", "run", "Uncompilable"]
 
@@ -116,7 +116,7 @@ def _solutions(store: ox.Store, check: Check) -> tuple[list[dict], float, int]:
     for query in _queries(store, check):
         if focus[1] is not None:  # a SPARQL target's nodes, looked up: they stand for the target
             assert check.target is not None
-            query = query.replace(check.target.focus[len(FOCUS_HEAD):], focus[1])
+            query = check.target.narrowed(query, focus[1])
         answer = solutions(store, query, use_default_graph_as_union=True)
         names = [v.value for v in answer.variables]
         for solution in answer:

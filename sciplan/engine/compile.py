@@ -58,11 +58,16 @@ class Target:
     of its nodes (up to TARGET_NODES), which then stand in the checks' texts as `VALUES ?this`:
     the target is evaluated once, not once in every query of the shape.
     """
-    focus: str                   # the group binding ?this, as it stands in the checks' texts
+    union: str                   # the target's patterns, as they stand in the checks' focus group
     probe: str
     listed: bool = False         # the probe selects the nodes (a SPARQL target), else it asks
     lock: threading.Lock = field(default_factory=threading.Lock)
     found: tuple | None = None   # (any focus node?, VALUES text or None), once looked up
+
+    def narrowed(self, query: str, values: str) -> str:
+        """`query` with the target's patterns, where they close its focus group, replaced by `values` (the
+        nodes looked up; after the candidates' VALUES too, where a restricted query put them first)."""
+        return query.replace(f"{self.union} }} }}", values)
 
 
 @dataclass
@@ -479,7 +484,7 @@ class Compiler:
                 listed = bool(self.objects(rule, SH.target))
                 probe = (f"SELECT DISTINCT ?this WHERE {{ {union} }} LIMIT {TARGET_NODES + 1}" if listed
                          else f"ASK {{ {union} }}")
-                target = Target(f"{FOCUS_HEAD}{union} }} }}", _merge_prologue(heads + [probe]), listed)
+                target = Target(union, _merge_prologue(heads + [probe]), listed)
             for ch in compiled:  # a SPARQL target brings its prefixes into every query of the shape
                 ch.target = target
                 ch.query = _merge_prologue(heads + [ch.query])
