@@ -137,6 +137,10 @@ def _build_locked(settings: Settings, files: list[Path], link: Path, progress, p
         store.bulk_extend(shortcuts)
         del shortcuts
         store.flush()
+        # The bulk loads leave their sorted files side by side, overlapping in key range: a lookup then searches
+        # each of them. Compacting into one sorted run halves the lookups' cost at national size (a lead tally's
+        # three properties: 630 → 295 ms over 29,000 tallies) for 7 s of a 3.5-minute build.
+        store.optimize()
         if published:
             publish.write(fresh / publish.DIRECTORY, publish.Computed(store, settings, built))
     except BaseException as exc:
