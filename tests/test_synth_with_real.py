@@ -127,6 +127,19 @@ def test_each_competency_query_gives_the_real_answer(path, with_real, kg_store, 
     assert len(combined) > len(real), f"{path.stem}: the synthetic plans add no rows, so it is not measured at scale"
 
 
+@pytest.mark.parametrize("name, key", [
+    ("lead-units-per-plan", lambda r: (r["plan"],)),
+    ("lead-units-by-function", lambda r: (r["function"], r["plan"])),
+])
+def test_the_tally_listings_follow_the_plans_iris(name, key, with_real):
+    """The listings sort by code and years instead of the plans' IRIs (cheaper at national size): the same order,
+    as long as plan IRIs are minted base/plan/{code}/{start}-{end}. Checked over the real and synthetic plans."""
+    _, _, settings = with_real
+    names, table = answer(open_store(settings.store), ROOT / "queries" / f"{name}.rq")
+    keys = [key(dict(zip(names, row))) for row in table]
+    assert len({k[-1] for k in keys}) > 10 and keys == sorted(keys)
+
+
 def test_validation_finds_the_real_findings_and_exactly_the_injected_defects(with_real, kg_settings):
     from sciplan.validate import validate_built
 
