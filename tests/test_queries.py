@@ -244,6 +244,15 @@ def test_flagged_records(align_store):
     assert "plan/440114/2022-2025/statement/1" in by_flag["inferred"]
 
 
+def test_flagged_records_come_in_the_order_of_their_terms(align_store):
+    """The query sorts on keys made of the text of ?flag, ?plan and ?record (queries/README.md): the rows must come
+    in the order of the terms themselves — by flag, then plan (records in no plan first), then record, by code point."""
+    found = select(align_store, "flagged-records.rq")
+    keys = [(r["flag"], (r["plan"] != "", r["plan"]), r["record"]) for r in found]
+    assert keys == sorted(keys)
+    assert {plan for _, (_, plan), _ in keys} > {""} and len({flag for flag, _, _ in keys}) > 1
+
+
 # ---------------------------------------------------------------- federated query, against a stand-in for Wikidata
 
 WIKIDATA_STAND_IN = """
