@@ -95,10 +95,23 @@ def dir_size(path: Path) -> int:
 
 # ---- data sets ----------------------------------------------------------------------------------
 
+# What a store is made by besides its data: a store built before any of these changed lacks what this tree
+# derives (a reused store without the derived tallies answered the tally queries with no rows, silently).
+BUILT_BY = [ROOT / "sciplan" / "store.py", ROOT / "sciplan" / "derived.py", *sorted((ROOT / "ontology").glob("*.ttl"))]
+
+
+def stale(store: Path) -> bool:
+    """Whether the store is missing or was built before this tree's build code or ontology last changed."""
+    record = Path(store) / "sciplan-build.json"
+    return not record.exists() or record.stat().st_mtime < max(p.stat().st_mtime for p in BUILT_BY)
+
+
 def real_settings(workdir: Path) -> Settings:
-    """The repository's graph, built once into workdir/real/store."""
+    """The repository's graph, built into workdir/real/store, again whenever data/ttl or the build changed."""
     settings = Settings(store=Path(workdir) / "real" / "store")
-    if not settings.store.exists():
+    record = settings.store / "sciplan-build.json"
+    sources = max(p.stat().st_mtime for p in settings.data_dir.rglob("*.ttl"))
+    if stale(settings.store) or record.stat().st_mtime < sources:
         from sciplan.store import build
 
         build(settings)
@@ -125,6 +138,11 @@ def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: b
             from sciplan.store import build
 
             build(settings)
+    elif build_store and stale(store):  # the data is still good: build the store again from it (minutes, not 8)
+        from sciplan.store import build
+
+        print(f"  {store}: built before this tree's build code or ontology changed; building it again", flush=True)
+        build(settings)
     return settings, manifest
 
 

@@ -1,0 +1,32 @@
+"""benchmarks/benchlib.py reuses stores between runs only while they are what this tree would build."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import benchlib  # noqa: E402
+
+
+def test_a_store_built_before_the_build_code_changed_is_stale(tmp_path):
+    store = tmp_path / "store"
+    assert benchlib.stale(store)  # never built
+    store.mkdir()
+    record = store / "sciplan-build.json"
+    record.write_text("{}", encoding="utf-8")
+    assert not benchlib.stale(store)  # built after every file it is made by
+    newest = max(p.stat().st_mtime for p in benchlib.BUILT_BY)
+    os.utime(record, (newest - 60, newest - 60))
+    assert benchlib.stale(store)  # built a minute before the build code or ontology last changed
+
+
+def test_the_real_store_is_built_again_when_its_store_is_stale(tmp_path, monkeypatch):
+    import sciplan.store
+
+    built = []
+    monkeypatch.setattr(sciplan.store, "build", lambda settings: built.append(settings.store))
+    settings = benchlib.real_settings(tmp_path)
+    assert built == [tmp_path / "real" / "store"] == [settings.store]
