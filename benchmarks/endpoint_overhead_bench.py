@@ -90,13 +90,18 @@ def measure(clients: dict[str, Client], query: str, runs: int, budget: float) ->
 
     Besides each server's p50, `paired_ms` is the median over the rounds of this server's time minus
     Oxigraph's in the same round: other work on the machine then falls on both sides of each difference.
+    Oxigraph's server goes first in each round; ours take turns in the places after it (round r starts
+    with the r-th), so that none of them always follows Oxigraph or always comes last.
     """
     times: dict[str, list[float | None]] = {name: [] for name in clients}
     rows: dict[str, int | None] = {}
     errors: dict[str, str] = {}
+    first, *ours = clients
     spent = time.monotonic()
     for round_ in range(runs + 1):
-        for name, client in clients.items():
+        turn = round_ % len(ours) if ours else 0
+        for name in [first, *ours[turn:], *ours[:turn]]:
+            client = clients[name]
             took = None
             if name not in errors:
                 took, rows[name], error = timed(client, query)

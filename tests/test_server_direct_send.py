@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -193,3 +194,35 @@ def test_a_gunicorn_whose_response_internals_differ_answers_through_the_pipe():
         assert direct_send.gunicorn_response(environ, Response().start_response) is not None
     finally:
         environ["gunicorn.socket"].close()
+
+
+# ---- writing the answer (direct_send.write) --------------------------------------------------
+
+def test_an_answer_is_written_whole_through_a_small_buffer():
+    """direct_send.write picks up where a partial send stopped."""
+    from server import direct_send
+
+    ours, client = socket.socketpair()
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    head, body = b"HTTP/1.1 200 OK\r\n\r\n", bytes(range(256)) * 4000  # 1 MB: many partial sends
+    got = bytearray()
+    reader = threading.Thread(target=lambda: got.extend(read_to_close(client)))
+    reader.start()
+    try:
+        assert direct_send.write(ours.fileno(), head + body, time.monotonic() + BOUND)
+    finally:
+        ours.close()
+        reader.join(BOUND)
+        client.close()
+    assert bytes(got) == head + body
+
+
+def test_a_write_nobody_reads_stops_at_the_deadline():
+    from server import direct_send
+
+    ours, client = socket.socketpair()
+    try:
+        assert not direct_send.write(ours.fileno(), b"x" * (8 << 20), time.monotonic() + 0.5)
+    finally:
+        ours.close()
+        client.close()

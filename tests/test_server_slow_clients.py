@@ -4,13 +4,18 @@ being answered; each slow one gets 408 or is closed. Bounds are generous multipl
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import threading
 import time
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
 
-from conftest import one_worker_server, server_free_port
+from conftest import ROOT, one_worker_server, server_free_port, server_stop
 from server.slow_clients import DeadlineSocket, SlowClient
 
 READ_TIMEOUT = 2
@@ -144,3 +149,136 @@ def nginx_in_front(gunicorn_one_worker, tmp_path_factory):
 def test_through_nginx_slow_request_lines_and_bodies_do_not_block_a_cheap_query(nginx_in_front):
     for answers in cheap_query_despite(nginx_in_front, (8, SLOW_LINE), (16, SLOW_BODY)):
         assert all(a == b"" or a.startswith(b"HTTP/1.1 408") for a in answers), answers
+
+
+# ---- a thread waits on its keep-alive connection for the next request (slow_clients.Lingering) ----
+
+KEEPALIVE = 60  # far longer than any bound below: a thread that waited it out would fail them
+
+
+def test_a_thread_answers_its_connections_next_request_itself(monkeypatch):
+    """Worker.handle: after a keep-alive answer the same call serves the connection's next request, and
+    closes it when the client does; without the waiting, the second request would go back to the poller."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from server import slow_clients
+
+    left, right = socket.socketpair()
+    served: list[bytes] = []
+
+    def one_request(self, conn):  # stands in for gunicorn's handle: read a "request", keep-alive unless EOF
+        data = conn.sock.recv(100)
+        served.append(data)
+        if data == b"one":
+            threading.Timer(0.2, right.sendall, [b"two"]).start()
+        elif data == b"two":
+            threading.Timer(0.2, right.close).start()
+        return bool(data)
+
+    monkeypatch.setattr(ThreadWorker, "handle", one_request)
+    worker = slow_clients.Worker.__new__(slow_clients.Worker)
+    worker.cfg, worker.alive, worker.wsgi = SimpleNamespace(is_ssl=False, keepalive=KEEPALIVE), True, None
+    worker.lingering = slow_clients.Lingering(2)
+    conn = SimpleNamespace(sock=left, parser=None)
+    right.sendall(b"one")
+    try:
+        assert worker.handle(conn) is False
+        assert served == [b"one", b"two", b""]
+        assert worker.lingering.busy == 0 and worker.lingering.lingering == 0
+    finally:
+        left.close()
+
+
+def waiting(lingering, sock, results: list) -> threading.Thread:
+    def wait():
+        lingering.taken()
+        try:
+            results.append(lingering.wait(sock, KEEPALIVE))
+        finally:
+            lingering.done()
+
+    thread = threading.Thread(target=wait, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + BOUND
+    while lingering.lingering == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return thread
+
+
+def test_a_waiting_thread_gives_way_to_a_queued_connection_when_no_thread_is_free():
+    from server.slow_clients import CALLED, READABLE, Lingering
+
+    lingering = Lingering(threads=2)
+    socks = [socket.socketpair() for _ in range(2)]
+    try:
+        results: list[str] = []
+        first = waiting(lingering, socks[0][0], results)
+        lingering.queue()  # the second thread is free: nobody is called back
+        lingering.taken()  # ... and takes it
+        time.sleep(0.3)
+        assert results == [] and first.is_alive()
+        lingering.queue()  # no thread free now: the waiting one gives its connection back
+        first.join(BOUND)
+        assert results == [CALLED]
+        lingering.done()
+        second = waiting(lingering, socks[1][0], results)
+        socks[1][1].sendall(b"GET")
+        second.join(BOUND)
+        assert results == [CALLED, READABLE]
+    finally:
+        for pair in socks:
+            for sock in pair:
+                sock.close()
+
+
+@pytest.fixture(scope="module")
+def gunicorn_two_threads(server_store, tmp_path_factory):
+    """gunicorn by hand: one worker of 2 threads and a keep-alive timeout of a minute."""
+    port = server_free_port()
+    log = tmp_path_factory.mktemp("linger") / "gunicorn.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "server.wsgi:app", "--bind", f"127.0.0.1:{port}",
+                                 "--workers", "1", "--threads", "2", "--worker-class", "server.slow_clients.Worker",
+                                 "--keep-alive", str(KEEPALIVE)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "SCIPLAN_STORE": str(server_store), "SCIPLAN_QUERY_PROCESSES": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                cheap_query(port)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+                time.sleep(0.2)
+        yield port
+    finally:
+        server_stop(proc)
+
+
+def keep_alive_ask(sock: socket.socket) -> bytes:
+    sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/sparql-results+json\r\n\r\n")
+    data = b""
+    while b"true" not in data:
+        chunk = sock.recv(4096)
+        assert chunk, data
+        data += chunk
+    return data
+
+
+def test_connections_waited_on_do_not_keep_a_new_one_waiting(gunicorn_two_threads):
+    """Both threads wait on a kept-alive connection; a third connection is still answered at once (long
+    before the keep-alive minute), and the first two go on answering afterwards (through the poller)."""
+    port = gunicorn_two_threads
+    kept = [socket.create_connection(("127.0.0.1", port), timeout=BOUND) for _ in range(2)]
+    try:
+        for sock in kept:
+            assert keep_alive_ask(sock).startswith(b"HTTP/1.1 200 OK")
+        time.sleep(0.3)  # both threads now wait on their connection
+        for _ in range(3):
+            status, took = cheap_query(port)
+            assert status == 200 and took < BOUND
+        for sock in kept:
+            assert keep_alive_ask(sock).startswith(b"HTTP/1.1 200 OK")
+    finally:
+        for sock in kept:
+            sock.close()
