@@ -133,8 +133,8 @@ def test_each_competency_query_gives_the_real_answer(path, with_real, kg_store, 
     ("lead-units-by-function", lambda r: (r["function"], r["plan"])),
 ])
 def test_the_tally_listings_follow_the_plans_iris(name, key, with_real):
-    """The listings sort by code and years instead of the plans' IRIs (cheaper at national size): the same order,
-    as long as plan IRIs are minted base/plan/{code}/{start}-{end}. Checked over the real and synthetic plans."""
+    """The listings sort by the plan IRI's path after /plan/ instead of the IRI (cheaper at national size): the
+    same order. Checked over the real and synthetic plans."""
     _, _, settings = with_real
     names, table = answer(open_store(settings.store), ROOT / "queries" / f"{name}.rq")
     keys = [key(dict(zip(names, row))) for row in table]
