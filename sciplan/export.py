@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import pyoxigraph as ox
@@ -98,9 +99,10 @@ def prefixes(settings: Settings) -> dict[str, str]:
     return vocab.prefixes(settings.base)
 
 
-def dump(store: Backend, fmt: ox.RdfFormat, settings: Settings) -> bytes:
-    """Every named graph, in TriG or N-Quads."""
-    return store.dump(format=fmt, prefixes=prefixes(settings) if fmt == ox.RdfFormat.TRIG else None) or b""
+def dump(store: Backend, fmt: ox.RdfFormat, settings: Settings, output: Path | None = None) -> bytes:
+    """Every named graph, in TriG or N-Quads; into the file `output` if given (then b"" is returned)."""
+    found = store.dump(output, format=fmt, prefixes=prefixes(settings) if fmt == ox.RdfFormat.TRIG else None)
+    return found or b""
 
 
 def union_turtle(store: Backend, settings: Settings) -> bytes:
