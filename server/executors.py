@@ -155,12 +155,16 @@ class ProcessPool:
             raise QueryFailed(503, f"a query process could not start: {why}")
 
     def _stop(self, worker) -> None:
+        """Kill the worker and close its pipe, once: close() and a worker failing to start (the spawner's thread)
+        may stop the same worker at the same time, and a pipe closed twice at once closes a descriptor twice."""
+        with self._lock:
+            if worker not in self._workers:
+                return  # stopped already, or being stopped by the other thread
+            self._workers.discard(worker)
         proc, conn = worker
         proc.kill()
         proc.join(timeout=5)
         conn.close()
-        with self._lock:
-            self._workers.discard(worker)
 
     @property
     def pids(self) -> list[int]:

@@ -81,6 +81,36 @@ def test_busy_pool_answers_503(server_store):
         pool.close()
 
 
+def test_a_worker_is_stopped_once_when_two_threads_stop_it(server_store):
+    """close() and the spawner's thread (a worker that failed to start) may stop the same worker together:
+    its pipe is closed once, not twice (closed twice at once, one close met a closed descriptor: EBADF)."""
+    pool = ProcessPool(server_store, size=1, timeout=5)
+    try:
+        worker = next(iter(pool._workers))
+        proc, conn = worker
+        closes = []
+        real_close = conn.close
+
+        class Counting:
+            def close(self):
+                closes.append(1)
+                real_close()
+
+            def __getattr__(self, name):
+                return getattr(conn, name)
+
+        counted = (proc, Counting())
+        with pool._lock:
+            pool._workers.discard(worker)
+            pool._workers.add(counted)
+            pool._idle = [counted]
+        pool._stop(counted)
+        pool._stop(counted)
+        assert closes == [1] and not proc.is_alive() and counted not in pool._workers
+    finally:
+        pool.close()
+
+
 def test_a_query_process_that_cannot_be_executed_names_the_environment_variable(server_store, monkeypatch):
     """The cause of the 'exit code 255 at start' seen under pytest 8: exec refuses an environment string
     over 128 KiB (E2BIG) and multiprocessing does not say so; the start-up error names the variable."""
