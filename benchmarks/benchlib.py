@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -100,18 +101,17 @@ def dir_size(path: Path) -> int:
 BUILT_BY = [ROOT / "sciplan" / "store.py", ROOT / "sciplan" / "derived.py", *sorted((ROOT / "ontology").glob("*.ttl"))]
 
 
-def stale(store: Path) -> bool:
-    """Whether the store is missing or was built before this tree's build code or ontology last changed."""
+def stale(store: Path, sources: Iterable[Path] = ()) -> bool:
+    """Whether the store is missing or was built before this tree's build code or ontology, or one of
+    `sources`, last changed."""
     record = Path(store) / "sciplan-build.json"
-    return not record.exists() or record.stat().st_mtime < max(p.stat().st_mtime for p in BUILT_BY)
+    return not record.exists() or record.stat().st_mtime < max(p.stat().st_mtime for p in [*BUILT_BY, *sources])
 
 
 def real_settings(workdir: Path) -> Settings:
     """The repository's graph, built into workdir/real/store, again whenever data/ttl or the build changed."""
     settings = Settings(store=Path(workdir) / "real" / "store")
-    record = settings.store / "sciplan-build.json"
-    sources = max(p.stat().st_mtime for p in settings.data_dir.rglob("*.ttl"))
-    if stale(settings.store) or record.stat().st_mtime < sources:
+    if stale(settings.store, settings.data_dir.rglob("*.ttl")):
         from sciplan.store import build
 
         build(settings)

@@ -78,10 +78,7 @@ class Computed:
     def write_download(self, path: str, target: Path) -> None:
         """The download into a file, the same bytes as `download` gives: a dump streams into it, never held whole
         (at national size the N-Quads dump is 1.6 GB and the TriG 0.5 GB: held, the build peaked at 4.5 GB)."""
-        if path in self._downloads:
-            target.write_bytes(self._downloads[path])
-        else:
-            write_download(self.store, self.settings, path, target)
+        write_download(self.store, self.settings, path, target)
 
     def graph_turtle(self, graph: str) -> bytes | None:
         return None  # answered by a query (server/linked_data.py) when nothing was published

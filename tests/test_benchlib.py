@@ -18,6 +18,10 @@ def test_a_store_built_before_the_build_code_changed_is_stale(tmp_path):
     record = store / "sciplan-build.json"
     record.write_text("{}", encoding="utf-8")
     assert not benchlib.stale(store)  # built after every file it is made by
+    source = tmp_path / "plan.ttl"
+    source.write_text("", encoding="utf-8")
+    os.utime(source, (record.stat().st_mtime + 60,) * 2)
+    assert benchlib.stale(store, [source]) and not benchlib.stale(store)  # a source changed after the build
     newest = max(p.stat().st_mtime for p in benchlib.BUILT_BY)
     os.utime(record, (newest - 60, newest - 60))
     assert benchlib.stale(store)  # built a minute before the build code or ontology last changed
