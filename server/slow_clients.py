@@ -175,6 +175,16 @@ class Lingering:
                 self.lingering -= 1
 
 
+def _buffered(conn) -> bool | None:
+    """Whether the connection's next request was read with the last one (gunicorn's parser keeps it in its
+    `unreader.buf`, a BytesIO); None where this gunicorn keeps it elsewhere — waiting on the socket could then
+    leave a request that is already read waiting for the keep-alive timeout."""
+    if conn.parser is None:
+        return False
+    buf = getattr(getattr(conn.parser, "unreader", None), "buf", None)
+    return bool(buf.getvalue()) if isinstance(buf, io.BytesIO) else None
+
+
 @cache
 def _worker_class():
     from gunicorn import util
@@ -214,7 +224,10 @@ def _worker_class():
                     keep = self.handle_one(conn)
                     if keep is not True or not self.alive or not self.cfg.keepalive:
                         return keep
-                    if conn.parser is not None and conn.parser.unreader.buf.getvalue():
+                    buffered = _buffered(conn)
+                    if buffered is None:
+                        return keep  # a gunicorn that keeps its read buffer elsewhere: back to its poller
+                    if buffered:
                         continue  # the next request came with this one
                     waited = lingering.wait(conn.sock, self.cfg.keepalive)
                     if waited == CALLED:

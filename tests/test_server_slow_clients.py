@@ -4,6 +4,7 @@ being answered; each slow one gets 408 or is closed. Bounds are generous multipl
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -187,6 +188,29 @@ def test_a_thread_answers_its_connections_next_request_itself(monkeypatch):
         assert worker.lingering.busy == 0 and worker.lingering.lingering == 0
     finally:
         left.close()
+
+
+def test_a_gunicorn_without_the_read_buffer_it_knows_gets_its_connection_back(monkeypatch):
+    """Worker.handle reads gunicorn's parser buffer to see whether the next request came already; where a
+    gunicorn keeps it elsewhere the connection goes back to the poller at once, never waited on."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from server import slow_clients
+
+    monkeypatch.setattr(ThreadWorker, "handle", lambda self, conn: True)
+    worker = slow_clients.Worker.__new__(slow_clients.Worker)
+    worker.cfg, worker.alive, worker.wsgi = SimpleNamespace(is_ssl=False, keepalive=KEEPALIVE), True, None
+    worker.lingering = slow_clients.Lingering(2)
+    left, right = socket.socketpair()
+    try:
+        conn = SimpleNamespace(sock=left, parser=SimpleNamespace(reader=None))  # no unreader.buf
+        started = time.monotonic()
+        assert worker.handle(conn) is True and time.monotonic() - started < KEEPALIVE / 2
+        assert slow_clients._buffered(SimpleNamespace(parser=SimpleNamespace(unreader=SimpleNamespace(buf=io.BytesIO(b"GET"))))) is True
+        assert worker.lingering.busy == 0 and worker.lingering.lingering == 0
+    finally:
+        left.close()
+        right.close()
 
 
 def waiting(lingering, sock, results: list) -> threading.Thread:
