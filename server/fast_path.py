@@ -20,9 +20,9 @@ to the same status, headers and body.
 
 from __future__ import annotations
 
+import codecs
 import io
 from time import perf_counter
-from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
@@ -47,6 +47,24 @@ CACHE_SIZE = 256
 
 class Fallthrough(Exception):
     """Not a common case: Flask answers the request."""
+
+
+def unquote_plus(text: str) -> str:
+    """urllib.parse.unquote_plus(text, errors="strict") for ASCII `text`, with the escapes decoded in C.
+
+    urllib decodes a text escape by escape in Python: 0.2 ms for a query of 4 KB with Chinese comments
+    (≈ 3,000 escapes), a sixth of what the endpoint costs over Oxigraph's server. Here each %XX becomes
+    \\xXX for the bytes-escape decoder, the backslashes doubled first so that nothing else is an
+    escape. A '%' without two hex digits after it (urllib keeps it as it is) or escapes that are not
+    UTF-8: Fallthrough, and Flask reads the request.
+    """
+    text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    try:
+        return codecs.escape_decode(text.replace("\\", "\\\\").replace("%", "\\x").encode("ascii"))[0].decode("utf-8")
+    except (ValueError, UnicodeError):  # UnicodeDecodeError is a ValueError too
+        raise Fallthrough from None
 
 
 class FastPath:
@@ -148,14 +166,18 @@ class FastPath:
 
     @staticmethod
     def params(text: str) -> dict[str, str]:
-        """`query` and `format`, each at most once, with UTF-8 escapes; anything else: Fallthrough."""
-        try:
-            pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
-        except UnicodeDecodeError:
-            raise Fallthrough from None
-        found = dict(pairs)
-        if len(found) != len(pairs) or not found.keys() <= PARAMS:
-            raise Fallthrough
+        """`query` and `format`, each at most once, with UTF-8 escapes; anything else: Fallthrough. Read as
+        urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict") reads them (werkzeug reads a
+        form with it too; tests/test_server_fast_path.py holds the two together)."""
+        found: dict[str, str] = {}
+        for piece in text.split("&"):
+            if not piece:
+                continue
+            name, _, value = piece.partition("=")
+            name = unquote_plus(name)
+            if name in found or name not in PARAMS:
+                raise Fallthrough
+            found[name] = unquote_plus(value)
         return found
 
     def content_type(self, header: str) -> tuple[str, dict[str, str]]:

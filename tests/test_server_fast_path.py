@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus as urllib_unquote_plus
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from server import create_app
-from server.fast_path import FastPath
+from server.fast_path import Fallthrough, FastPath, unquote_plus
 
 SELECT = "SELECT ?p ?t WHERE { ?p a <https://w3id.org/sciplan/def/Plan> . OPTIONAL { ?p ?x ?t } } ORDER BY ?p ?t LIMIT 7"
 CHINESE = 'SELECT ?s WHERE { ?s ?p "南沙区" } LIMIT 3'
@@ -43,6 +45,8 @@ FAST = [
     ("POST", "/sparql", {"Content-Type": FORM}, ("query=" + quote(CHINESE) + "&format=tsv").encode()),
     ("POST", "/sparql/", {"Content-Type": FORM, "Accept": "application/sparql-results+json"},
      ("query=" + quote(ASK)).encode()),
+    ("POST", "/sparql", {"Content-Type": FORM}, ("query=" + quote_plus(CHINESE + " # \\ %41 + & =")).encode()),
+    ("POST", "/sparql", {"Content-Type": FORM}, ("format=json&&query=" + quote(SELECT).lower() + "&").encode()),
 ]
 # the cases Flask answers
 FLASK = [
@@ -64,6 +68,10 @@ FLASK = [
     ("POST", "/sparql?query=x", {"Content-Type": QUERY_BODY}, SELECT.encode()),            # 400
     ("POST", "/sparql", {"Content-Type": FORM}, "query=区".encode()),                      # raw UTF-8 in a form
     ("POST", "/sparql", {"Content-Type": FORM}, b"update=CLEAR+ALL"),                       # 403
+    ("POST", "/sparql", {"Content-Type": FORM}, b"query=ASK%7B%7D%zz"),                     # a bare '%': werkzeug keeps it
+    ("POST", "/sparql", {"Content-Type": FORM}, b"query=ASK%7B%E5%8C%7D"),                  # escapes that are not UTF-8: 400
+    ("POST", "/sparql", {"Content-Type": FORM}, b"query=ASK{}&query=ASK{}"),                # 400
+    ("POST", "/sparql", {"Content-Type": FORM}, b"qu%65ry=ASK{}&timeout=3"),                # another parameter
     ("PUT", "/sparql", {}, b""),                                                           # 405
     ("GET", "/", {"Accept": "text/turtle"}, b""),
 ]
@@ -163,3 +171,37 @@ def test_the_row_cap_header_is_the_same(server_settings, monkeypatch, caplog):
         response, flask_calls, _ = probe.both(("GET", "/sparql?query=" + quote("SELECT * { ?s ?p ?o }"),
                                                {"Accept": accept}, b""), caplog)
         assert response.headers["X-SPARQL-MaxRows"] == "3" and flask_calls == 0
+
+
+# what a form's values are made of: escapes (good, bad, cut off, not UTF-8), '+', backslashes, separators
+VALUE = st.lists(st.sampled_from(["%41", "%e5%8c%ba", "%E5", "%2B", "%5C", "%25", "%", "%4", "%zz", "+", "=", "&",
+                                  "\\", "\\x41", "\\\\", "\\n", "a", " "]) | st.text(max_size=3).map(quote_plus),
+                 max_size=10).map("".join)
+FORM_TEXT = st.lists(st.tuples(st.sampled_from(["query", "format", "qu%65ry", "form%61t", "other", ""]), VALUE),
+                     min_size=1, max_size=3).map(lambda pairs: "&".join(f"{name}={value}" for name, value in pairs))
+
+
+@settings(max_examples=400)
+@given(FORM_TEXT)
+@example("query=\\x41%41&format=%5C%6E")  # a backslash before an escape, and an escaped one
+def test_the_fast_form_reading_is_urllibs(text):
+    """The fast path reads a form as urllib.parse.parse_qsl(keep_blank_values=True, errors="strict") does, or leaves it
+    to Flask: never another reading."""
+    try:
+        mine = FastPath.params(text)
+    except Fallthrough:
+        mine = None
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        assert mine is None
+        return
+    if mine is not None:
+        assert list(mine.items()) == pairs
+    elif "%" not in text:  # only an escape urllib keeps as it is may make it give up a form of query and format alone
+        assert len(dict(pairs)) != len(pairs) or not {name for name, _ in pairs} <= {"query", "format"}
+
+
+@given(st.text())
+def test_every_escaped_text_is_read_back_without_flask(text):
+    assert unquote_plus(quote_plus(text)) == text == urllib_unquote_plus(quote_plus(text), errors="strict")
