@@ -34,7 +34,9 @@ from __future__ import annotations
 import os
 import select
 import socket
+import struct
 from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
 from time import monotonic
 
 from .headers import answer_headers, content_type
@@ -101,10 +103,19 @@ def socket_of(environ) -> int:
     return getattr(sock, "_sock", sock).fileno()
 
 
-def pass_socket(conn, fd: int) -> None:
-    """Send `fd` over the pipe `conn` (a Unix socket), after the job."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(conn.fileno())) as unix:
-        socket.send_fds(unix, [b"F"], [fd])
+def send_job(conn, message, fd: int = -1) -> None:
+    """Send `message` to the query process over the pipe `conn` (a Unix socket), as conn.send() frames it
+    (a 4-byte length, then the pickle), with the descriptor `fd` (≥ 0) in the same sendmsg: one wake-up of
+    the query process instead of two (the job, then the socket: 20–40 µs more a request on this machine)."""
+    payload = ForkingPickler.dumps(message)
+    data = memoryview(struct.pack("!i", len(payload)) + payload)
+    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=conn.fileno())
+    try:
+        sent = socket.send_fds(unix, [data], [fd]) if fd >= 0 else unix.send(data)
+        if sent < len(data):  # a pipe holds a few hundred KB; a longer job goes on without the descriptor
+            unix.sendall(data[sent:])
+    finally:
+        unix.detach()
 
 
 def mark_sent(start_response, header_list, whole: bool) -> None:
@@ -119,12 +130,31 @@ def mark_sent(start_response, header_list, whole: bool) -> None:
 
 # ---- the query process ----------------------------------------------------------------------------
 
-def receive_socket(conn) -> int:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(conn.fileno())) as unix:
-        _, fds, _, _ = socket.recv_fds(unix, 1, 1)
-    if len(fds) != 1:
-        raise OSError("no socket came with the job")
-    return fds[0]
+def receive_job(conn) -> tuple[object, int]:
+    """The next message of send_job and the descriptor that came with it (-1 if none). EOFError when the
+    web process has gone."""
+    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=conn.fileno())
+    try:
+        head, fds, _, _ = socket.recv_fds(unix, 4, 1)  # the descriptor comes with the message's first bytes
+        try:
+            while 0 < len(head) < 4:
+                head += unix.recv(4 - len(head))
+            if len(head) < 4:
+                raise EOFError
+            (size,) = struct.unpack("!i", head)
+            payload = bytearray()
+            while len(payload) < size:
+                more = unix.recv(size - len(payload))
+                if not more:
+                    raise EOFError
+                payload += more
+            return ForkingPickler.loads(payload), (fds[0] if fds else -1)
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+    finally:
+        unix.detach()
 
 
 def write(fd: int, data: bytes, deadline: float) -> bool:

@@ -183,11 +183,10 @@ class ProcessPool:
             left = deadline - perf_counter()
             timed = replace(job, time_limit=max(left, 0.0))
             if direct is None:
-                conn.send(timed)
+                direct_send.send_job(conn, timed)
             else:
                 proc.writing.value = 0
-                conn.send((timed, direct[0]))
-                direct_send.pass_socket(conn, direct[1])
+                direct_send.send_job(conn, (timed, direct[0]), direct[1])
             if conn.poll(max(left, 0.0)):
                 reply = conn.recv()
             elif direct is not None and proc.writing.value:  # writing to the client: a grace to finish, then cut

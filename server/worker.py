@@ -48,9 +48,8 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
     conn.send(("ready", ""))
     while True:
         try:
-            message = conn.recv()
+            message, client = direct_send.receive_job(conn)  # with a client socket, the answer goes straight to it
             job, head = message if isinstance(message, tuple) else (message, None)
-            client = direct_send.receive_socket(conn) if head is not None else -1  # the answer goes straight to it
         except (EOFError, OSError, KeyboardInterrupt):
             return
         seconds = job.time_limit or timeout

@@ -226,3 +226,64 @@ def test_a_write_nobody_reads_stops_at_the_deadline():
     finally:
         ours.close()
         client.close()
+
+
+# ---- the job and the client's socket, in one message (direct_send.send_job / receive_job) ----------
+
+@pytest.mark.parametrize("size, partial", [(10, False), (3 << 20, False), (3 << 20, True)])
+def test_a_job_and_its_socket_arrive_together(size, partial, monkeypatch):
+    """A job of 3 MB goes on past the pipe's buffer; `partial`: the sendmsg with the socket sends only part of it
+    (a signal may cut a blocking send short), and the rest follows."""
+    import multiprocessing
+
+    from server import direct_send
+
+    if partial:
+        send_fds = socket.send_fds
+        monkeypatch.setattr(direct_send.socket, "send_fds", lambda sock, buffers, fds: send_fds(sock, [buffers[0][:100]], fds))
+
+    web, query_process = multiprocessing.get_context("spawn").Pipe()
+    client, other_end = socket.socketpair()
+    job = ("x" * size, {"head": 1})
+    try:
+        sender = threading.Thread(target=direct_send.send_job, args=(web, job, client.fileno()))
+        sender.start()
+        got, fd = direct_send.receive_job(query_process)
+        sender.join(BOUND)
+        assert got == job and fd >= 0
+        assert os.fstat(fd).st_ino == os.fstat(client.fileno()).st_ino  # the client's socket itself
+        os.write(fd, b"answer")
+        os.close(fd)
+        assert other_end.recv(16) == b"answer"
+        direct_send.send_job(web, "no socket")
+        assert direct_send.receive_job(query_process) == ("no socket", -1)
+        web.send("framed as Connection.send frames it")  # the query process's reading is the pipe's own
+        assert direct_send.receive_job(query_process) == ("framed as Connection.send frames it", -1)
+    finally:
+        for end in (web, query_process, client, other_end):
+            end.close()
+
+
+def test_a_job_cut_off_by_the_web_process_ending_is_an_eof_and_closes_its_socket():
+    import multiprocessing
+    import struct
+
+    from server import direct_send
+
+    web, query_process = multiprocessing.get_context("spawn").Pipe()
+    client, other_end = socket.socketpair()
+    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=web.fileno())
+    socket.send_fds(unix, [struct.pack("!i", 100) + b"only part"], [client.fileno()])
+    unix.detach()
+    web.close()
+    client.close()
+    try:
+        with pytest.raises(EOFError):
+            direct_send.receive_job(query_process)
+        other_end.settimeout(BOUND)
+        assert other_end.recv(16) == b""  # the passed copy was closed too: the client sees the end
+        with pytest.raises(EOFError):
+            direct_send.receive_job(query_process)
+    finally:
+        query_process.close()
+        other_end.close()
