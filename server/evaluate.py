@@ -13,20 +13,24 @@ import pyoxigraph as ox
 
 from .errors import QueryFailed
 from .jobs import Job, Outcome, package
-from .results import write_answer
+from .results import counted, write_answer
 from .safety import checked
 
 POSITION = re.compile(r"^error at (\d+):(\d+): ")
 
 
-def execute(store: ox.Store, job: Job) -> Outcome:
+def execute(store: ox.Store, job: Job, count: bool = True) -> Outcome:
     """Check, evaluate and package one query. Raises QueryFailed.
+
+    With count=False a JSON answer's rows may be left uncounted (server/results.py `counted`): the query
+    process counts them after it has sent the answer.
 
     The check tokenizes the text (server/lexer.py: well under a millisecond for the
     competency queries) and is remembered per text; the server's own queries skip it.
     """
     services: tuple[str, ...] = () if job.trusted else checked(job.query, job.base_iri, job.allowed_services)
-    return _evaluate(store, job, services)
+    outcome = _evaluate(store, job, services)
+    return counted(outcome) if count else outcome
 
 
 def syntax_message(exc: Exception) -> str:

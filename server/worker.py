@@ -20,6 +20,7 @@ from time import monotonic
 from . import direct_send
 from .errors import QueryFailed
 from .evaluate import execute
+from .results import counted
 from .sandbox import Deadline, SandboxError, die_with_parent, no_network
 from .store_handle import StoreHandle
 
@@ -79,11 +80,11 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
 def answer(writing, handle, job, head, client: int, deadline: float) -> tuple:
     """("ok", outcome) for the web process to write, or, with a client socket (`client` ≥ 0) and a
     200 answer, ("sent", the outcome without its body) once the answer is written there."""
-    outcome = execute(handle.get(), job)
+    outcome = execute(handle.get(), job, count=client < 0)
     data = head.render(outcome.kind, outcome.data, outcome.truncated) if client >= 0 else None
     if data is None:
-        return ("ok", outcome)
+        return ("ok", counted(outcome))
     writing.value = 1  # from here on the web process never answers this request itself
     whole = direct_send.write(client, data + outcome.data, deadline)
-    return ("sent", replace(outcome, data=b"", sent=direct_send.WHOLE if whole else direct_send.CUT,
-                            sent_bytes=len(outcome.data)))
+    return ("sent", replace(counted(outcome), data=b"", sent=direct_send.WHOLE if whole else direct_send.CUT,
+                            sent_bytes=len(outcome.data)))  # counted once the client has the answer: the access log's rows

@@ -287,3 +287,29 @@ def test_a_job_cut_off_by_the_web_process_ending_is_an_eof_and_closes_its_socket
     finally:
         query_process.close()
         other_end.close()
+
+
+@pytest.mark.parametrize("max_rows, rows", [(10_000, 7), (3, 3)])
+def test_the_query_process_reports_the_rows_of_the_answer_it_sent(server_store, max_rows, rows):
+    """A JSON answer under the row limit is counted after it is sent (server/results.py `counted`); the web process
+    still learns its rows, for the access log, as for a cut answer."""
+    import json
+    import types
+
+    from server import direct_send, worker
+    from server.jobs import Job
+    from server.store_handle import StoreHandle
+
+    head = direct_send.Head(b"HTTP/1.1 200 OK\r\n", "application/sparql-results+json", "", False, False, max_rows)
+    job = Job("SELECT ?s WHERE { ?s ?p ?o } LIMIT 7", "http://example.org/", results_format="JSON", max_rows=max_rows)
+    ours, client = socket.socketpair()
+    try:
+        kind, outcome = worker.answer(types.SimpleNamespace(value=0), StoreHandle(server_store), job, head, ours.fileno(),
+                                      time.monotonic() + BOUND)
+        ours.close()
+        sent = read_to_close(client)
+    finally:
+        ours.close()
+        client.close()
+    assert (kind, outcome.sent, outcome.count, outcome.truncated) == ("sent", direct_send.WHOLE, rows, max_rows < 7)
+    assert len(json.loads(sent.split(b"\r\n\r\n", 1)[1])["results"]["bindings"]) == rows
