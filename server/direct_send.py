@@ -160,7 +160,9 @@ def receive_job(conn) -> tuple[object, int]:
 def write(fd: int, data: bytes, deadline: float) -> bool:
     """Write all of `data` to the client socket `fd` before `deadline` (monotonic) without changing
     its flags; False when the client went away or the deadline passed. `fd` stays open (the caller's)."""
-    sock = socket.socket(fileno=fd)
+    # Named AF_INET whatever it is (TCP or a Unix socket): send() is the same call, and a socket told its family
+    # makes none of the three getsockopt calls that would find it out.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, fileno=fd)
     try:
         view, poller = memoryview(data), select.poll()
         poller.register(fd, select.POLLOUT)

@@ -85,7 +85,7 @@ class State:
 
     def job(self, query: str, **kw) -> Job:
         kw.setdefault("max_rows", self.options.max_rows)
-        kw.setdefault("prefixes", tuple(self.prefixes().items()))
+        kw.setdefault("prefixes", self.cached("prefix-pairs", lambda: tuple(self.prefixes().items())))
         return Job(query=query, base_iri=self.settings.base, allowed_services=frozenset(self.options.service_allowlist), **kw)
 
     def run(self, query: str, **kw) -> Outcome:
