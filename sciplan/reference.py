@@ -66,7 +66,7 @@ GROUPS = [
     ("alignment", "跨规划：派生与对应", "Across plans: derivation and alignment",
      ["AlignmentProposal", "CuratedLink", "matchMethod", "score", "titleCharScore", "titleWordScore", "textScore", "decision", "reason"]),
     ("derived", "派生捷径（派生图）", "Derived shortcuts (the derived graph, <base>graph/derived)",
-     ["inPlan", "jurisdictionCode", "effectiveLeadUnit", "derivesFrom", "taskPointCount", "LeadTally", "FunctionTally",
+     ["inPlan", "jurisdictionCode", "effectiveLeadUnit", "derivesFrom", "sectionNumber", "taskPointCount", "LeadTally", "FunctionTally",
       "tallyPlan", "tallyUnit", "tallyFunction"]),
 ]
 OTHER = ("other", "其他术语（含派生捷径）", "Other terms (derived shortcuts and terms added since)")

@@ -28,6 +28,9 @@ BY_PATH = {
         ?s a sp:TaskPoint ; eli:is_part_of? ?holder . ?holder sp:leadUnit ?o .
         FILTER(?holder = ?s || NOT EXISTS { ?s sp:leadUnit ?own }) }""",
     "derivesFrom": "SELECT DISTINCT ?s ?o WHERE { ?s eli:based_on+ ?o FILTER(?s != ?o) }",
+    "sectionNumber": """SELECT DISTINCT ?s ?o WHERE {
+        ?s a sp:Section . OPTIONAL { ?s sp:number ?printed } OPTIONAL { ?s sp:order ?order }
+        BIND(COALESCE(?printed, ?order) AS ?o) FILTER(BOUND(?o)) }""",
 }
 
 
@@ -100,6 +103,21 @@ def _store(turtle: str) -> ox.Store:
     store.load(input=(prologue + turtle).encode(), format=ox.RdfFormat.TURTLE, base_iri=DEFAULT_BASE,
                to_graph=ox.NamedNode(DEFAULT_BASE + "graph/t"))
     return store
+
+
+def test_a_section_number_is_the_printed_number_else_the_order():
+    """The printed number wins over the position; a section without a printed number has its position; a task
+    point's or a part's number is not a section number; a section with neither has none."""
+    store = _store("""
+        <s/1> a sp:Section ; sp:number 3 ; sp:order 1 .
+        <s/2> a sp:Section ; sp:order 2 .
+        <s/3> a sp:Section .
+        <t/1> a sp:TaskPoint ; sp:number 5 ; sp:order 5 .
+        <p/1> a sp:Part ; sp:number 1 .
+    """)
+    got = {(q.subject.value.removeprefix(DEFAULT_BASE), q.object) for q in derived.quads(store, DEFAULT_BASE)
+           if q.predicate.value == SP + "sectionNumber"}
+    assert got == {("s/1", ox.Literal(3)), ("s/2", ox.Literal(2))}
 
 
 def test_a_cycle_of_based_on_ends_and_an_orphan_gets_no_plan():
