@@ -77,8 +77,9 @@ def _select(store: Backend, query: str, settings: Settings) -> list[dict[str, st
 def _units_by_holder(store: Backend, settings: Settings) -> dict[tuple[str, str], list[str]]:
     """The names of each cell as printed, in printed order (duplicates and typos kept)."""
     cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for row in _select(store, UNITS, settings):
-        cells.setdefault((row["holder"], row["role"]), []).append((int(row["position"]), row["name"]))
+    # 600,000 rows at national size: read from the solutions, not made into rows first
+    for row in vocab.solutions(store, vocab.prologue(settings.base) + UNITS, use_default_graph_as_union=True):
+        cells.setdefault((row["holder"].value, row["role"].value), []).append((int(row["position"].value), row["name"].value))
     return {key: [name for _, name in sorted(values)] for key, values in cells.items()}
 
 

@@ -24,8 +24,9 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from functools import cached_property
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
@@ -144,39 +145,30 @@ def write_dumps(store, settings: Settings, targets: dict[ox.RdfFormat, Path], gr
     with open(targets[ox.RdfFormat.TRIG], "wb") as trig, open(targets[ox.RdfFormat.N_QUADS], "wb") as nquads:
         header: bytes | None = None
         for graph in (ox.DefaultGraph(), *store.named_graphs()):
-            pieces = _runs(store.quads_for_pattern(None, None, None, graph), chunk)
-            first = next(pieces, None)
-            if first is None:
-                continue
-            if isinstance(graph, ox.DefaultGraph):
-                for quads in chain([first], pieces):
+            with ExitStack() as files:
+                turtle = None
+                for number, quads in enumerate(_runs(store.quads_for_pattern(None, None, None, graph), chunk)):
                     nquads.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
                     data = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=trig_prefixes) or b""
                     if header is None:
                         header = _header(data)
                         trig.write(header)
-                    trig.write(data[len(header):])
-                continue
-            with open(graphs[graph.value], "wb") as turtle:
-                for number, quads in enumerate(chain([first], pieces)):
-                    nquads.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
-                    data = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=trig_prefixes) or b""
-                    if header is None:
-                        header = _header(data)
-                        trig.write(header)
+                    if isinstance(graph, ox.DefaultGraph):
+                        trig.write(data[len(header):])
+                        continue
+                    if turtle is None:
+                        turtle = files.enter_context(open(graphs[graph.value], "wb"))
                     opening = data.index(b"\n", len(header)) + 1        # `<graph> {`
                     body = data[opening:len(data) - 2]                  # its triples, without the closing `}`
-                    if number == 0:
-                        trig.write(data[len(header):opening])
-                    trig.write(body)
+                    trig.write(body if number else data[len(header):opening] + body)
                     if turtle_prefixes == trig_prefixes:
-                        if number == 0:
-                            turtle.write(header)
-                        turtle.write(body[1:].replace(b"\n\t", b"\n"))
+                        lines = body[1:].replace(b"\n\t", b"\n")      # the graph's Turtle: its lines without the tab
+                        turtle.write(lines if number else header + lines)
                     else:
                         text = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.TURTLE, prefixes=turtle_prefixes) or b""
-                        turtle.write(text if number == 0 else text[len(_header(text)):])
-                trig.write(b"}\n")
+                        turtle.write(text[len(_header(text)):] if number else text)
+                if turtle is not None:
+                    trig.write(b"}\n")
 
 
 def _header(data: bytes) -> bytes:
