@@ -234,7 +234,7 @@ def write(directory: Path, computed: Computed,
 
     The dumps and the graphs' Turtle are written in one pass over the store (`write_dumps`) while a second thread
     writes what queries give — the task table, the VoID description, /def/ —: Oxigraph evaluates a query without
-    holding Python's lock, so the two share the CPUs (national size: ≈ 55 and ≈ 50 s of work)."""
+    holding Python's lock, so the two share the CPUs (national size: ≈ 60 s of work each, measured alone)."""
     with file_errors(directory):
         (directory / "graphs").mkdir(parents=True, exist_ok=True)
         downloads = {dist.path: dist.path.rsplit("/", 1)[-1] for dist in describe.DISTRIBUTIONS}
