@@ -2,7 +2,8 @@
 
 For the real KB and synthetic national-scale data (sciplan/synth.py) at each --scales value,
 generates the data (timed apart), then runs the build in a child process and reads that
-child's peak resident memory from the kernel (os.wait4 → ru_maxrss). Prints a table with the
+child's peak resident memory and CPU time from the kernel (os.wait4 → ru_maxrss, ru_utime + ru_stime); the
+child times the build's publishing (sciplan/publish.py `write`) apart. Prints a table with the
 machine's figures and writes JSON to benchmarks/results/. The stores stay in --workdir for
 the other benchmark scripts.
 
@@ -29,14 +30,23 @@ from sciplan.config import Settings
 
 GOAL_SECONDS, GOAL_RSS_GB = 180.0, 4.0
 CHILD = """
-import json, sys
+import json, sys, time
 from pathlib import Path
+from sciplan import publish
 from sciplan.config import Settings
 from sciplan.store import build
 data, store = sys.argv[1], sys.argv[2]
 settings = Settings(store=Path(store)) if data == "-" else Settings(data_dir=Path(data), store=Path(store))
+published, write = [], publish.write
+def timed(*args, **kwargs):  # the build's publishing (sciplan/publish.py), timed apart
+    started = time.perf_counter()
+    try:
+        return write(*args, **kwargs)
+    finally:
+        published.append(time.perf_counter() - started)
+publish.write = timed
 report = build(settings)
-print(json.dumps({"seconds": report.seconds, "triples": report.triples, "graphs": len(report.files)}))
+print(json.dumps({"seconds": report.seconds, "publish_s": sum(published), "triples": report.triples, "graphs": len(report.files)}))
 """
 
 
@@ -88,18 +98,20 @@ def main() -> int:
             "data": label, "scale": scale, "plans": manifest["plans"] if manifest else None,
             "task_points": manifest["task_points"] if manifest else None, "triples": builds[0]["triples"],
             "graphs": builds[0]["graphs"], "generate_s": round(gen_s, 2), "build_s": round(median("seconds"), 2),
+            "publish_s": round(median("publish_s"), 2), "cpu_s": round(median("cpu_s"), 1),
             "process_wall_s": round(median("wall_s"), 2), "peak_rss_mb": round(max(b["peak_rss_mb"] for b in builds)),
             "store_mb": round(dir_size(store) / 1024 / 1024, 1), "runs": builds,
         }
         runs.append(run)
-        print(f"  {run['triples']:,} triples: build {run['build_s']} s, peak RSS {run['peak_rss_mb']} MB, "
+        print(f"  {run['triples']:,} triples: build {run['build_s']} s (publishing {run['publish_s']} s), CPU {run['cpu_s']} s, "
+              f"peak RSS {run['peak_rss_mb']} MB, "
               f"store {run['store_mb']} MB", flush=True)
 
     rows = [[r["data"], r["plans"] or "", r["task_points"] or "", f"{r['triples']:,}", r["generate_s"] or "",
-             r["build_s"], r["process_wall_s"], r["peak_rss_mb"], r["store_mb"]] for r in runs]
+             r["build_s"], r["publish_s"], r["process_wall_s"], r["cpu_s"], r["peak_rss_mb"], r["store_mb"]] for r in runs]
     print()
-    print(table(["data", "plans", "task points", "triples", "generate s", "build s", "process s (with start-up)",
-                 "peak RSS MB", "store MB"], rows))
+    print(table(["data", "plans", "task points", "triples", "generate s", "build s", "of it publishing s", "process s (with start-up)",
+                 "CPU s (user + system)", "peak RSS MB", "store MB"], rows))
     verdicts = []
     for r in runs:
         if r["scale"] == 1.0:

@@ -29,25 +29,37 @@ TASK_COLUMNS = [
     "task_number", "task_title", "lead_units", "cooperating_units", "units_stated_on", "flags",
 ]
 
+# Each pattern (the plan's, together) in its own block: Oxigraph hash-joins the blocks, one scan of a property each,
+# where one pattern after another is a lookup per row (national size: 17.8 → 7.4 s, the same rows in the same order).
 TASK_TABLE = """
 SELECT ?task ?plan_number ?plan_title ?level ?jurisdiction ?part ?section_number ?section_title
        ?task_number ?task_title ?section ?plan_start
 WHERE {
-  ?task a sp:TaskPoint ; sp:number ?task_number ; dcterms:title ?task_title ; eli:is_part_of ?section .
-  ?section sp:number ?section_number ; dcterms:title ?section_title ; eli:is_part_of ?partNode .
-  ?partNode dcterms:title ?part ; eli:is_part_of ?plan .
-  ?plan dcterms:title ?plan_title ; sp:level/skos:prefLabel ?level ; sp:periodStart ?plan_start ;
-        eli:jurisdiction/skos:prefLabel ?jurisdiction .
-  FILTER(lang(?level) = "en" && lang(?jurisdiction) = "zh")
-  OPTIONAL { ?plan eli:id_local ?plan_number }
+  { SELECT ?task WHERE { ?task a sp:TaskPoint } }
+  { SELECT ?task ?task_number WHERE { ?task sp:number ?task_number } }
+  { SELECT ?task ?task_title WHERE { ?task dcterms:title ?task_title } }
+  { SELECT ?task ?section WHERE { ?task eli:is_part_of ?section } }
+  { SELECT ?section ?section_number WHERE { ?section sp:number ?section_number } }
+  { SELECT ?section ?section_title WHERE { ?section dcterms:title ?section_title } }
+  { SELECT ?section ?partNode WHERE { ?section eli:is_part_of ?partNode } }
+  { SELECT ?partNode ?part WHERE { ?partNode dcterms:title ?part } }
+  { SELECT ?partNode ?plan WHERE { ?partNode eli:is_part_of ?plan } }
+  { SELECT ?plan ?plan_title ?level ?plan_start ?jurisdiction ?plan_number WHERE {
+      ?plan dcterms:title ?plan_title ; sp:level/skos:prefLabel ?level ; sp:periodStart ?plan_start ;
+            eli:jurisdiction/skos:prefLabel ?jurisdiction .
+      FILTER(lang(?level) = "en" && lang(?jurisdiction) = "zh")
+      OPTIONAL { ?plan eli:id_local ?plan_number }
+  } }
 }
 ORDER BY ?plan_start ?jurisdiction ?partNode ?section_number ?task_number
 """
 
 UNITS = """
 SELECT ?holder ?role ?position ?name WHERE {
-  ?holder sp:assignment ?a .
-  ?a sp:role ?roleNode ; sp:position ?position ; sp:nameAsWritten ?name .
+  { SELECT ?holder ?a WHERE { ?holder sp:assignment ?a } }
+  { SELECT ?a ?roleNode WHERE { ?a sp:role ?roleNode } }
+  { SELECT ?a ?position WHERE { ?a sp:position ?position } }
+  { SELECT ?a ?name WHERE { ?a sp:nameAsWritten ?name } }
   BIND(STRAFTER(STR(?roleNode), "/scheme/role/") AS ?role)
 }
 """
@@ -65,8 +77,9 @@ def _select(store: Backend, query: str, settings: Settings) -> list[dict[str, st
 def _units_by_holder(store: Backend, settings: Settings) -> dict[tuple[str, str], list[str]]:
     """The names of each cell as printed, in printed order (duplicates and typos kept)."""
     cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for row in _select(store, UNITS, settings):
-        cells.setdefault((row["holder"], row["role"]), []).append((int(row["position"]), row["name"]))
+    # 600,000 rows at national size: read from the solutions, not made into rows first
+    for row in vocab.solutions(store, vocab.prologue(settings.base) + UNITS, use_default_graph_as_union=True):
+        cells.setdefault((row["holder"].value, row["role"].value), []).append((int(row["position"].value), row["name"].value))
     return {key: [name for _, name in sorted(values)] for key, values in cells.items()}
 
 

@@ -7,7 +7,7 @@ import shutil
 import pyoxigraph as ox
 import pytest
 
-from sciplan import describe, export, publish
+from sciplan import describe, export, publish, vocab
 from sciplan.store import build, open_store, republish
 from server import create_app
 
@@ -108,3 +108,41 @@ def test_a_download_streamed_into_its_file_is_the_download(built, tmp_path, path
     target = tmp_path / "download"
     publish.Computed(store, built).write_download(path, target)
     assert target.read_bytes() == publish.Computed(store, built).download(path) != b""
+
+
+def _a_store_like(built, directory, extra=()) -> ox.Store:
+    """The built store's quads with `extra` quads, in a new store on disk (as a build's: its graphs in key order)."""
+    store = ox.Store(str(directory))
+    store.extend(list(open_store(built.store).quads_for_pattern(None, None, None)) + list(extra))
+    return store
+
+
+EX = "http://example.org/"
+
+
+@pytest.mark.parametrize("chunk", [publish.CHUNK, 7, 1])
+@pytest.mark.parametrize("declared", [False, True], ids=["same-prefixes", "a-declared-prefix"])
+def test_the_one_pass_writes_the_bytes_of_each_dump_and_of_each_graph(built, tmp_path, chunk, declared):
+    """write_dumps cuts Oxigraph's TriG of each chunk into the TriG dump and the graphs' Turtle: the bytes must be
+    Store.dump's and a graph's own serialization, whatever the chunks (a chunk of 1 ends at every subject change),
+    with triples in the default graph, and when the data declares a prefix the dumps do not use (the Turtle is then
+    serialized on its own)."""
+    extra = [ox.Quad(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p"), ox.Literal("in the default graph\n}\t"), ox.DefaultGraph()),
+             ox.Quad(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "q"), ox.NamedNode(EX + "o"), ox.DefaultGraph())]
+    if declared:
+        extra.append(ox.Quad(ox.NamedNode(EX), ox.NamedNode("http://purl.org/vocab/vann/preferredNamespacePrefix"),
+                             ox.Literal("ex"), ox.NamedNode(EX + "graph")))
+    store = _a_store_like(built, tmp_path / "copy", extra)
+    prefixes = vocab.declared_prefixes(store)
+    assert (prefixes == export.prefixes(built)) is not declared
+    names = [name for name, _ in describe.graph_sizes(store)]
+    files = {name: tmp_path / f"{number}.ttl" for number, name in enumerate(names)}
+    targets = {fmt: tmp_path / f"dump.{fmt.file_extension}" for fmt in publish.DUMPED_IN_ONE_PASS}
+    publish.write_dumps(store, built, targets, files, chunk=chunk)
+    for fmt, target in targets.items():
+        assert target.read_bytes() == export.dump(store, fmt, built), fmt
+    assert sorted(p.name for p in tmp_path.glob("*.ttl")) == sorted(p.name for p in files.values())
+    for name, path in files.items():
+        assert path.read_bytes() == publish.graph_turtle(store, name, prefixes), name
+    if declared:
+        assert b"@prefix ex: <http://example.org/>" in files[EX + "graph"].read_bytes()
