@@ -10,17 +10,17 @@ written into a writer that counts solutions and stops the serializer, and
 with it the engine, once the row limit is passed.
 
 JSON, the format nearly every client asks for, is written once, straight
-from the engine: `_JsonSolutions` counts the solutions in pyoxigraph's
-compact SPARQL JSON as the serializer writes it. A row begins with "{" after
-the "[" of "bindings" or after the "," between rows — and nowhere else once the
-strings are taken out ("{" inside a binding follows ":"). Strings cannot be
-cut out by looking for "},{" (a literal may hold it); they are found by their
-quotes once the escaped quotes and backslashes are dropped, carrying across
-the serializer's 8 KiB writes whether one ended inside a string. All of it is
-bytes methods and one regular expression, in C: writing JSON through TSV and
-back, as before, cost 0.1 ms for one row and 0.2–1.1 ms for 35–600 rows
-(benchmarks/README.md, "Endpoint overhead"). The one write in which the limit
-is passed is read byte by byte to find where the next row begins.
+from the engine (`_JsonSolutions`): every row holds a "{", so while the
+document has no more of them than the limit allows, the writes are only
+kept and the rows are counted after the answer is sent (`counted`); past
+that, rows are counted write by write at their boundaries (`_Rows`: where
+one row ends and the next begins, `},{"` and a name's first letter — in a
+string that sequence is followed by `,` or `}`), and the answer is cut at
+the boundary after its last whole row. All of it is counts of bytes, in C:
+writing JSON through TSV and back, as before, cost 0.1 ms for one row and
+0.2–1.1 ms for 35–600 rows (benchmarks/README.md, "Endpoint overhead"). A
+document that holds `{}` (a row that binds nothing, or a string) is read
+byte by byte instead (`_Scan`), its cut found by reading it again.
 
 XML and CSV cannot be cut by counting bytes either; their TSV can: one line
 per solution, with line breaks inside terms escaped. So for those a SELECT
@@ -101,6 +101,7 @@ class _JsonSolutions:
         self.layout_known = True  # False: not the compact layout read here; the caller reads the answer back
         self.rows: _Rows | None = None  # counting write by write, once the limit may be near
         self._braces = -HEAD_BRACES     # "{" past the head so far: at least one a row
+        self._head_seen = False         # the whole HEAD has come, as pyoxigraph writes it
 
     def write(self, data: bytes) -> int:
         if self.truncated:  # the serializer may flush what it holds once more as it stops
@@ -119,8 +120,9 @@ class _JsonSolutions:
         if not self.layout_known or self.rows is None:
             self.parts.append(data)
             return size
-        if self.rows.total + self.rows.add(data) > self.limit:
-            self._cut(data)
+        before = self.rows.total
+        if before + self.rows.add(data) > self.limit:
+            self._cut(data, self.limit - before)
             raise _Full
         self.parts.append(data)
         return size
@@ -130,10 +132,11 @@ class _JsonSolutions:
 
     def _head_as_known(self, data: bytes) -> bool:
         """Whether the document begins as pyoxigraph's compact JSON does, as far as it has come."""
-        if sum(map(len, self.parts)) >= len(HEAD):
+        if self._head_seen:
             return True
         start = (b"".join(self.parts) + data)[:len(HEAD)]
-        return HEAD.startswith(start) if len(start) < len(HEAD) else start == HEAD
+        self._head_seen = start == HEAD
+        return HEAD.startswith(start) if len(start) < len(HEAD) else self._head_seen
 
     def body(self) -> bytes:
         return b"".join(self.parts)
@@ -143,13 +146,19 @@ class _JsonSolutions:
         rows = UNCOUNTED if self.rows is None else min(self.rows.total, self.limit)
         return Outcome("select", data=self.body(), count=rows, truncated=self.truncated)
 
-    def _cut(self, data: bytes) -> None:
-        """Keep the first `limit` rows, closed as pyoxigraph closes the document."""
+    def _cut(self, data: bytes, keep: int) -> None:
+        """Keep the first `limit` rows (`keep` of them begin in `data`, the last write), closed as pyoxigraph closes
+        the document. Where the rows were counted by their boundaries the cut is found among those of the last write;
+        in a document read byte by byte (it holds a `{}`), by reading it again from the start."""
         whole = b"".join(self.parts) + data
-        begins = _Scan().rows(whole, stop=self.limit)
-        if begins < 0:
-            raise AssertionError("the row past the limit was counted, so it begins in the document")
-        end = begins - 1 if whole[begins - 1] == 0x2C else begins  # the "," before it; after "[" nothing is kept
+        after = self.rows.end_of_rows(keep) if self.rows is not None else None
+        if after is not None:
+            end = len(whole) - after
+        else:
+            begins = _Scan().rows(whole, stop=self.limit)
+            if begins < 0:
+                raise AssertionError("the row past the limit was counted, so it begins in the document")
+            end = begins - 1 if whole[begins - 1] == 0x2C else begins  # the "," before it; after "[" nothing is kept
         self.parts = [whole[:end] + b"]}}"]
         self.truncated = True
 
@@ -171,11 +180,13 @@ class _Rows:
         self._pending = b""  # the last 4 bytes: a boundary there waits for the byte after it
         self._first = False  # the first row has been counted, or there is none
         self._scan: _Scan | None = None
+        self._last = b""     # the bytes the last add counted in (the carried ones and its write)
+        self._first_in_last = False
 
     def add(self, data: bytes) -> int:
         """The rows that begin in `data`, the next write of the document (added to `total`)."""
         buf = self._pending + data
-        self._pending = buf[-4:]
+        self._pending, self._last, self._first_in_last = buf[-4:], buf, False
         if self._scan is None and b"{}" in buf:
             self._scan = _Scan()
             found = self._scan.rows(b"".join(self._seen)) + self._scan.rows(data) - self.total
@@ -186,12 +197,28 @@ class _Rows:
             found -= buf.endswith(ROW_BOUNDARY)  # its next byte is in the next write
             if not self._first:
                 if b'"bindings":[{' in buf:
-                    self._first, found = True, found + 1
+                    self._first, self._first_in_last, found = True, True, found + 1
                 elif b'"bindings":[]' in buf:
                     self._first = True
         self._seen.append(data)
         self.total += found
         return found
+
+    def end_of_rows(self, keep: int) -> int | None:
+        """How many bytes from the end of the document (as far as the last add) the rows end that leave `keep` of
+        those beginning in the last write (before the "," after them); None when that is not found by the boundaries
+        (the document is read byte by byte, or no row before it would be kept)."""
+        skip = keep - self._first_in_last  # boundaries to pass: the first row has none before it
+        if self._scan is not None or skip < 0:
+            return None
+        buf, at = self._last, -1
+        for _ in range(skip + 1):
+            at = buf.find(ROW_BOUNDARY, at + 1)
+            while at >= 0 and buf[at + 4:at + 5] in (b",", b"}", b""):  # in a string, or its next byte not yet here
+                at = buf.find(ROW_BOUNDARY, at + 1)
+        if at < 0:
+            raise AssertionError("the row past the limit was counted, so its boundary is in the last write")
+        return len(buf) - (at + 1)  # keep the "}" that ends the row before the boundary
 
 
 class _Scan:
