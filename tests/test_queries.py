@@ -478,3 +478,18 @@ def test_register_cities_without_province_plan(align_store):
     assert "county-mianzhu-2017" in expected      # 四川 2016–2020 was not found; its 2021–2025 plan was
     mianzhu = next(r for r in found if r["id"] == "county-mianzhu-2017")
     assert mianzhu["province"] == "四川省" and "川府发〔2022〕28号" in mianzhu["provincePlans"]
+
+
+@pytest.mark.parametrize("citation, listed", [("江西省全民科学素质行动规划纲要实施方案", False), ("全民科学素质行动规划纲要实施方案", True)])
+def test_register_basis_skips_level_reads_unresolved_citations(align_store, citation, listed):
+    """An unresolved citation that names the containing jurisdiction (江西 for 南昌) is a basis at that level;
+    one that names no place is not (the data holds no such citation of a listed plan yet, so one is added)."""
+    nanchang = ox.NamedNode(DEFAULT_BASE + "plan/360100/2021-2025")
+    store = ox.Store()
+    store.extend(align_store.quads_for_pattern(None, None, None))
+    store.add(ox.Quad(nanchang, ox.NamedNode(DEFAULT_BASE + "def/citedBasis"), ox.Literal(citation, language="zh"),
+                      ox.NamedNode(DEFAULT_BASE + "graph/register")))
+    found = {r["id"]: r for r in select(store, "register-basis-skips-level.rq")}
+    assert ("city-nanchang-2021" in found) == listed
+    if listed:
+        assert found["city-nanchang-2021"]["unresolved"] == citation
