@@ -99,6 +99,7 @@ class ServerOptions:
     query_memory_mb: int = 4096          # address-space limit of a query worker; 0 = none
     service_allowlist: tuple[str, ...] = ()  # SERVICE IRIs a query may call
     proxy_fix: bool = False              # trust one proxy's X-Forwarded-* headers
+    lean_front: bool = True              # gunicorn: common /sparql requests on kept-alive connections read without its parser
     public_url: str = ""                 # the server's public address (sd:endpoint); "" = the base
     label_languages: tuple[str, ...] = ("zh", "none", "en")  # label preference; none = untagged
     views_dir: Path | None = None        # views of resource pages (default: the package's sciplan/views)

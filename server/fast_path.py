@@ -77,6 +77,11 @@ class FastPath:
         self._types: dict[str, tuple[str, dict[str, str]]] = {}
 
     def __call__(self, environ, start_response):
+        carried = getattr(environ.get("gunicorn.socket"), "carried", None)
+        if carried:  # the lean front (server/lean_front.py) ran this request's query already: Flask answers
+            environ.update(carried)
+            carried.clear()
+            return self.flask(environ, start_response)
         if environ.get("PATH_INFO") not in PATHS or environ.get("REQUEST_METHOD") not in ("GET", "POST"):
             return self.flask(environ, start_response)
         environ[STARTED] = perf_counter()

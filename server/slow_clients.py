@@ -28,6 +28,8 @@ from time import monotonic
 
 from werkzeug.exceptions import RequestTimeout
 
+from . import lean_front
+
 DEFAULT_READ_TIMEOUT = 10.0
 READABLE, CALLED, IDLE = "readable", "called", "idle"  # how Lingering.wait ended
 
@@ -43,6 +45,7 @@ class DeadlineSocket:
         self._sock = sock
         self.deadline: float | None = None
         self.expired = False
+        self.carried: dict | None = None  # what the lean front found out about the request gunicorn reads next
 
     def __getattr__(self, name):
         return getattr(self._sock, name)
@@ -195,6 +198,16 @@ def _worker_class():
         keep-alive connection for its next request (`Lingering`); `--worker-class server.slow_clients.Worker`."""
 
         lingering: Lingering | None = None
+        _lean: object = False  # (FastPath, ProxyFix view or None) the lean front answers with, None: off; False: not looked yet
+
+        def lean_front(self):
+            """What the lean front (server/lean_front.py) answers with here, or None."""
+            if self._lean is False:
+                state = getattr(self.wsgi, "extensions", {}).get("sciplan")
+                found = lean_front.front_of(self.wsgi)
+                on = found is not None and state is not None and state.options.lean_front and lean_front.eligible(self)
+                self._lean = found if on else None
+            return self._lean
 
         def init_process(self):
             self.lingering = Lingering(self.cfg.threads)
@@ -240,6 +253,13 @@ def _worker_class():
         def handle_one(self, conn):
             if not self.cfg.is_ssl and not isinstance(conn.sock, DeadlineSocket):  # TLS ends at the proxy
                 conn.sock = DeadlineSocket(conn.sock)
+            front = self.lean_front()
+            if front is not None:
+                request = lean_front.peek(conn)
+                if request is not None:
+                    keep = lean_front.answer(self, conn, front[0], request, front[1])
+                    if keep is not None:
+                        return keep
             if isinstance(conn.sock, DeadlineSocket):
                 conn.sock.start(self.read_timeout())
             return super().handle(conn)

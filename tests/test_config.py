@@ -25,7 +25,7 @@ def test_every_variable_reaches_its_typed_field(tmp_path):
         "SCIPLAN_VALIDATE_THREADS": "3",
         "SCIPLAN_QUERY_TIMEOUT": "2.5", "SCIPLAN_MAX_ROWS": "7", "SCIPLAN_MAX_REQUEST_BYTES": "1000",
         "SCIPLAN_QUERY_PROCESSES": "3", "SCIPLAN_QUERY_SHARE": "2", "SCIPLAN_READ_TIMEOUT": "3", "SCIPLAN_QUERY_MEMORY_MB": "0", "SCIPLAN_SERVICE_ALLOWLIST": "http://a/ http://b/",
-        "SCIPLAN_PROXY_FIX": "on", "SCIPLAN_LABEL_LANGUAGES": "en zh", "SCIPLAN_VIEWS_DIR": "/srv/views",
+        "SCIPLAN_PROXY_FIX": "on", "SCIPLAN_LEAN_FRONT": "off", "SCIPLAN_LABEL_LANGUAGES": "en zh", "SCIPLAN_VIEWS_DIR": "/srv/views",
         "SCIPLAN_SPARQL_URL": "http://127.0.0.1:8890/sparql", "SCIPLAN_SPARQL_DATASET": " Union ",
         "SCIPLAN_SPARQL_TIMEOUT": "4", "SCIPLAN_SPARQL_PAGE": "100", "SCIPLAN_SPARQL_GRAPH_PREFIX": "http://x/g/",
         "SCIPLAN_SPARQL_GRAPH_TTL": "1", "SCIPLAN_PUBLIC_URL": "https://kg.example.org/sparql",
@@ -36,7 +36,7 @@ def test_every_variable_reaches_its_typed_field(tmp_path):
     assert s.validate_threads == 3
     assert s.server == ServerOptions(query_timeout=2.5, max_rows=7, max_request_bytes=1000, query_processes=3,
                                      query_share=2, read_timeout=3.0, query_memory_mb=0, service_allowlist=("http://a/", "http://b/"), proxy_fix=True,
-                                     label_languages=("en", "zh"), views_dir=Path("/srv/views"),
+                                     lean_front=False, label_languages=("en", "zh"), views_dir=Path("/srv/views"),
                                      public_url="https://kg.example.org/sparql")
     assert s.remote == RemoteOptions(url="http://127.0.0.1:8890/sparql", dataset="union", timeout=4.0, page=100,
                                      graph_prefix="http://x/g/", graph_ttl=1.0)
