@@ -21,11 +21,22 @@ size each step is a join over millions of triples. The derived graph stores the 
                            <plan>/function-tally/{function}: sp:tallyPlan, sp:tallyFunction, and
                            sp:taskPointCount the task points of the plan led by at least one body of that
                            function (a task point counts once however many of its units share it)
+    on each sp:LeadTally, what the listings of the tallies show of its unit, and their order:
+      sp:tallyUnitName       each Chinese (@zh) skos:prefLabel of its sp:tallyUnit
+      sp:tallyUnitFunction   each org:classification of its sp:tallyUnit
+      sp:tallyUnitFunctions  the distinct skos:notation of those functions in code-point order, joined by ", "
+                             ("" for a unit without any), an xsd:string
+      sp:tallyPosition       its place (1, 2, …) among all lead tallies by plan IRI, sp:taskPointCount
+                             (most first), the unit's Chinese name (the least, if it had several) and unit IRI
 
 The tallies make the whole-country totals (queries/tasks-per-plan.rq, lead-units-per-plan.rq,
 lead-units-by-function.rq, tasks-led-by-function.rq) read one node per plan and body instead of
 joining every task point (≈ 10 µs a row in Oxigraph, seconds at national size); they are counted in
-the same pass and over the same task points as sp:inPlan and sp:effectiveLeadUnit. sp:sectionNumber is
+the same pass and over the same task points as sp:inPlan and sp:effectiveLeadUnit. The unit's name and
+functions on the lead tally spare the two listings a join with every body's labels and classifications
+(90,000 rows each at national size for 29,000 tallies), sp:tallyUnitFunctions spares lead-units-per-plan.rq
+its GROUP BY with GROUP_CONCAT (≈ 10 µs a group), and sp:tallyPosition its sort (a plan IRI read from the
+store at every comparison, or a string made per plan). sp:sectionNumber is
 `COALESCE(?printed, ?order)` over two OPTIONALs, read as one table of the sections alone: the queries that
 list every section (section-derivation.rq, sections-introduced-below-national.rq) join it instead of
 sp:number, which task points share (35,000 rows against 160,000 at national size).
@@ -127,7 +138,8 @@ def quads(store: ox.Store, base: str) -> Iterator[ox.Quad]:
             per_unit[plan, unit] += 1
         for function in {f for unit in units for f in functions.get(unit, ())}:
             per_function[plan, function] += 1
-    yield from _tallies(base, sp, target, plans, per_plan, per_unit, per_function)
+    yield from _tallies(base, sp, target, plans, per_plan, per_unit, per_function,
+                        _unit_listing(objects, functions, per_unit))
     yield from _section_numbers(store, sp, target, objects)
 
     # sp:derivesFrom: the closure of eli:based_on, a walk from each node (chains are a few levels deep;
@@ -166,14 +178,37 @@ def _section_numbers(store: ox.Store, sp: str, target: ox.NamedNode,
             yield ox.Quad(section, number_p, number, target)
 
 
+def _unit_listing(objects: Callable[[str], Iterator[tuple]], functions: dict, per_unit: Counter) -> dict:
+    """For each unit of a lead tally: its Chinese names (sorted), its functions and the notations of those."""
+    units = {unit for _, unit in per_unit}
+    names: dict = defaultdict(set)
+    for unit, label in objects(vocab.SKOS + "prefLabel"):
+        if unit in units and isinstance(label, ox.Literal) and label.language == "zh":
+            names[unit].add(label)
+    notations: dict = defaultdict(set)
+    wanted = {f for unit in units for f in functions.get(unit, ())}
+    for concept, notation in objects(vocab.SKOS + "notation"):
+        if concept in wanted and isinstance(notation, ox.Literal):
+            notations[concept].add(notation.value)
+    return {unit: (sorted(names.get(unit, ()), key=lambda label: label.value), sorted(functions.get(unit, ()), key=str),
+                   ", ".join(sorted({n for f in functions.get(unit, ()) for n in notations.get(f, ())})))
+            for unit in units}
+
+
 def _tallies(base: str, sp: str, target: ox.NamedNode, plans: set, per_plan: Counter, per_unit: Counter,
-             per_function: Counter) -> Iterator[ox.Quad]:
-    """sp:taskPointCount on every plan (0 included), and a sp:LeadTally per (plan, lead unit) and a
-    sp:FunctionTally per (plan, function) with at least one task point."""
+             per_function: Counter, listing: dict) -> Iterator[ox.Quad]:
+    """sp:taskPointCount on every plan (0 included), and a sp:LeadTally per (plan, lead unit) — with its unit's
+    names, functions and their notations, and its position — and a sp:FunctionTally per (plan, function) with at
+    least one task point."""
     count_p, type_p = ox.NamedNode(sp + "taskPointCount"), ox.NamedNode(vocab.RDF_TYPE)
     plan_p = ox.NamedNode(sp + "tallyPlan")
+    name_p, function_p = ox.NamedNode(sp + "tallyUnitName"), ox.NamedNode(sp + "tallyUnitFunction")
+    functions_p, position_p = ox.NamedNode(sp + "tallyUnitFunctions"), ox.NamedNode(sp + "tallyPosition")
     for plan in sorted(plans, key=str):
         yield ox.Quad(plan, count_p, ox.Literal(per_plan.get(plan, 0)), target)
+    listed = sorted(per_unit.items(), key=lambda item: (
+        item[0][0].value, -item[1], listing[item[0][1]][0][0].value if listing[item[0][1]][0] else "", item[0][1].value))
+    position = {key: i for i, (key, _) in enumerate(listed, 1)}
     for kind, prop, counts in (("lead", "tallyUnit", per_unit), ("function", "tallyFunction", per_function)):
         cls, key_p = ox.NamedNode(sp + kind.capitalize() + "Tally"), ox.NamedNode(sp + prop)
         for (plan, key), n in sorted(counts.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))):
@@ -182,3 +217,11 @@ def _tallies(base: str, sp: str, target: ox.NamedNode, plans: set, per_plan: Cou
             yield ox.Quad(node, plan_p, plan, target)
             yield ox.Quad(node, key_p, key, target)
             yield ox.Quad(node, count_p, ox.Literal(n), target)
+            if kind == "lead":
+                names, unit_functions, notations = listing[key]
+                for name in names:
+                    yield ox.Quad(node, name_p, name, target)
+                for function in unit_functions:
+                    yield ox.Quad(node, function_p, function, target)
+                yield ox.Quad(node, functions_p, ox.Literal(notations), target)
+                yield ox.Quad(node, position_p, ox.Literal(position[plan, key]), target)

@@ -67,7 +67,7 @@ GROUPS = [
      ["AlignmentProposal", "CuratedLink", "matchMethod", "score", "titleCharScore", "titleWordScore", "textScore", "decision", "reason"]),
     ("derived", "派生捷径（派生图）", "Derived shortcuts (the derived graph, <base>graph/derived)",
      ["inPlan", "jurisdictionCode", "effectiveLeadUnit", "derivesFrom", "sectionNumber", "taskPointCount", "LeadTally", "FunctionTally",
-      "tallyPlan", "tallyUnit", "tallyFunction"]),
+      "tallyPlan", "tallyUnit", "tallyFunction", "tallyUnitName", "tallyUnitFunction", "tallyUnitFunctions", "tallyPosition"]),
 ]
 OTHER = ("other", "其他术语（含派生捷径）", "Other terms (derived shortcuts and terms added since)")
 

@@ -4,6 +4,7 @@ documented path, the build adds it atomically with the sources, and validation s
 from __future__ import annotations
 
 import shutil
+from collections import defaultdict
 
 import pyoxigraph as ox
 import pytest
@@ -247,3 +248,98 @@ def test_tallies_follow_the_task_points_and_count_each_once():
     assert changed[(plan, "")] == 3 and changed[(f"{plan}/lead-tally/440000/b", "org/440000/b")] == 2
     assert changed[(f"{plan}/function-tally/f", "scheme/function/f")] == 3
     assert changed[(f"{plan}/lead-tally/440000/a", "org/440000/a")] == 2
+
+
+# ---------------------------------------------------------------- what a lead tally carries for the listings
+
+# The two listings as they were before the lead tally carried its unit's name, functions and position: the
+# longer path (every body's labels and classifications joined, GROUP_CONCAT, a sort on the plan's IRI path).
+FORMER_LISTINGS = {
+    "lead-units-by-function": """SELECT DISTINCT ?function ?jurisdiction ?plan ?unit ?unitName ?tasksLed WHERE {
+        { SELECT ?tally ?unit WHERE { ?tally sp:tallyUnit ?unit } }
+        { SELECT ?tally ?plan WHERE { ?tally sp:tallyPlan ?plan } }
+        { SELECT ?tally ?tasksLed WHERE { ?tally sp:taskPointCount ?tasksLed } }
+        { SELECT ?unit ?unitName WHERE { ?unit skos:prefLabel ?unitName . FILTER(LANG(?unitName) = "zh") } }
+        { SELECT ?unit ?fn WHERE { ?unit org:classification ?fn } }
+        { SELECT ?fn ?function (COUNT(?before) AS ?functionRank) WHERE {
+            ?fn skos:inScheme scheme:function ; skos:notation ?function .
+            OPTIONAL { ?other skos:inScheme scheme:function ; skos:notation ?before . FILTER(?before < ?function) }
+          } GROUP BY ?fn ?function }
+        { SELECT ?plan ?jurisdiction ?planKey WHERE {
+            ?plan eli:jurisdiction/skos:prefLabel ?jurisdiction . FILTER(LANG(?jurisdiction) = "zh")
+            BIND(STRAFTER(STR(?plan), "/plan/") AS ?planKey) } }
+        } ORDER BY ?functionRank ?planKey ?unitName ?unit""",
+    "lead-units-per-plan": """SELECT ?plan ?unit ?unitName ?tasksLed
+            (GROUP_CONCAT(DISTINCT ?function; separator=", ") AS ?functions) WHERE {
+        ?tally sp:tallyUnit ?unit ; sp:tallyPlan ?plan ; sp:taskPointCount ?tasksLed .
+        ?unit skos:prefLabel ?unitName . FILTER(LANG(?unitName) = "zh")
+        OPTIONAL { ?unit org:classification/skos:notation ?function }
+        } GROUP BY ?plan ?unit ?unitName ?tasksLed ORDER BY ?plan DESC(?tasksLed) ?unitName ?unit""",
+}
+
+
+def listings_agree(store, base: str) -> int:
+    """The named listings give the former texts' rows in the former order (a body's functions compared as a set:
+    GROUP_CONCAT's order is not fixed; the tally's is the notations' order). Returns the rows compared."""
+    compared = 0
+    for name, former in FORMER_LISTINGS.items():
+        text = (ROOT / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+        old, new = vocab.select(store, f"PREFIX scheme: <{base}scheme/>\n" + former, base), vocab.select(store, text, base)
+        assert [list(r) for r in new[:1]] == [list(r) for r in old[:1]], name  # the same columns
+        if name == "lead-units-per-plan":
+            assert all(r["functions"] == ", ".join(sorted(r["functions"].split(", "))) for r in new if r["functions"])
+            old = [{**r, "functions": sorted(r["functions"].split(", "))} for r in old]
+            new = [{**r, "functions": sorted(r["functions"].split(", "))} for r in new]
+        assert new == old, name
+        compared += len(new)
+    return compared
+
+
+def test_the_listings_give_what_the_longer_path_gives(kg_store):
+    assert listings_agree(kg_store, DEFAULT_BASE) > 60
+
+
+# Each property a lead tally carries, by the path it shortens (over the curated graphs).
+CARRIED = {
+    "tallyUnitName": """SELECT ?s ?o WHERE { ?s a sp:LeadTally ; sp:tallyUnit/skos:prefLabel ?o FILTER(LANG(?o) = "zh") }""",
+    "tallyUnitFunction": "SELECT ?s ?o WHERE { ?s a sp:LeadTally ; sp:tallyUnit/org:classification ?o }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CARRIED))
+def test_what_a_lead_tally_carries_is_its_units(kg_store, name):
+    got = in_derived(kg_store, name)
+    assert got and got == {(r["s"], r["o"]) for r in vocab.select(kg_store, CARRIED[name], DEFAULT_BASE)}  # type: ignore[misc]
+
+
+def test_a_lead_tally_carries_its_units_names_functions_and_position():
+    """Only the Chinese name; every function, and their notations sorted and joined ("" without any); the position
+    by plan, most task points first, then the name (丙 before 甲 although org/b comes before org/c)."""
+    store = _store("""
+        <plan/x> a sp:Plan . <plan/x/part/p> eli:is_part_of <plan/x> . <plan/x/s> a sp:Section ; eli:is_part_of <plan/x/part/p> .
+        <plan/w> a sp:Plan . <plan/w/t> a sp:TaskPoint ; eli:is_part_of <plan/w> ; sp:leadUnit <org/c> .
+        <t/1> a sp:TaskPoint ; eli:is_part_of <plan/x/s> ; sp:leadUnit <org/a> , <org/b> .
+        <t/2> a sp:TaskPoint ; eli:is_part_of <plan/x/s> ; sp:leadUnit <org/a> .
+        <t/3> a sp:TaskPoint ; eli:is_part_of <plan/x/s> ; sp:leadUnit <org/c> .
+        <org/a> skos:prefLabel "乙局"@zh , "Bureau B"@en ; org:classification <fn/2> , <fn/1> .
+        <org/b> skos:prefLabel "甲局"@zh .
+        <org/c> skos:prefLabel "丙"@zh ; org:classification <fn/1> .
+        <fn/1> skos:notation "education" . <fn/2> skos:notation "commerce" .
+    """)
+    carried: dict = defaultdict(lambda: defaultdict(set))
+    quads = list(derived.quads(store, DEFAULT_BASE))
+    unit_of = {q.subject: q.object.value.removeprefix(DEFAULT_BASE) for q in quads if q.predicate.value == SP + "tallyUnit"}
+    plan_of = {q.subject: q.object.value.removeprefix(DEFAULT_BASE) for q in quads if q.predicate.value == SP + "tallyPlan"}
+    for q in quads:
+        if q.subject in unit_of:
+            value = q.object.value.removeprefix(DEFAULT_BASE) if isinstance(q.object, ox.NamedNode) else q.object
+            carried[plan_of[q.subject], unit_of[q.subject]][q.predicate.value.removeprefix(SP)].add(value)
+    zh = lambda text: ox.Literal(text, language="zh")  # noqa: E731
+    assert carried[("plan/x", "org/a")]["tallyUnitName"] == {zh("乙局")}
+    assert carried[("plan/x", "org/a")]["tallyUnitFunction"] == {"fn/1", "fn/2"}
+    assert carried[("plan/x", "org/a")]["tallyUnitFunctions"] == {ox.Literal("commerce, education")}
+    assert carried[("plan/x", "org/b")]["tallyUnitFunctions"] == {ox.Literal("")}
+    assert "tallyUnitFunction" not in carried[("plan/x", "org/b")]
+    positions = {key: props["tallyPosition"] for key, props in carried.items()}
+    assert positions == {("plan/w", "org/c"): {ox.Literal(1)}, ("plan/x", "org/a"): {ox.Literal(2)},
+                         ("plan/x", "org/c"): {ox.Literal(3)}, ("plan/x", "org/b"): {ox.Literal(4)}}

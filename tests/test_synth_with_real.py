@@ -253,3 +253,12 @@ SECTION_ORDER = PREFIXES + """SELECT ?section ?kind ?number WHERE {
 def select_rows(store, text: str) -> list[dict]:
     names, table = rows(run(store, text))
     return [dict(zip(names, row)) for row in table]
+
+
+def test_the_listings_give_what_the_longer_path_gives_beside_the_synthetic_plans(with_real):
+    """The two lead-unit listings read what the lead tallies carry (name, functions, position): over the real and
+    synthetic plans, the same rows in the same order as the longer path (tests/test_derived.py)."""
+    from test_derived import listings_agree
+
+    _, _, settings = with_real
+    assert listings_agree(open_store(settings.store), settings.base) > 300  # the real KB alone: 66
