@@ -251,6 +251,16 @@ def variables() -> dict[str, str]:
 MAX_ARG_STRLEN = 32 * 4096  # Linux: the longest single argument or NAME=value string execve() takes
 
 
+def gunicorn_script_name() -> str:
+    """The SCRIPT_NAME gunicorn takes from the environment for every request ("" when unset).
+
+    Not ours to configure: gunicorn reads it itself and strips it from each request's path; the
+    /sparql lean front (server/lean_front.py) steps aside when it is set, so that gunicorn reads
+    such paths as it always has.
+    """
+    return os.environ.get("SCRIPT_NAME", "")
+
+
 def unexecutable_environment() -> str:
     """Why execve() with this process's environment would fail (E2BIG), or "" if it would not.
 

@@ -31,11 +31,12 @@ to gunicorn's parser and the answers to gunicorn's, byte for byte but the Date.
 from __future__ import annotations
 
 import io
-import os
 import re
 import socket
 from dataclasses import dataclass
 from time import perf_counter
+
+from sciplan.config import gunicorn_script_name
 
 PEEK = 64 * 1024  # a request that has not fully come in this much is gunicorn's to read
 LINE = re.compile(rb"(GET|POST) (/sparql/?)(?:\?([A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*))? HTTP/1\.1")
@@ -130,7 +131,7 @@ def eligible(worker) -> bool:
     cfg = worker.cfg
     return (not cfg.is_ssl and cfg.proxy_protocol in (False, None, "off") and not getattr(worker.log, "access_log_enabled", True)
             and cfg.pre_request is config.PreRequest.default and cfg.post_request is config.PostRequest.default
-            and not os.environ.get("SCRIPT_NAME"))  # noqa: TID251  # not ours: gunicorn reads it there per request
+            and not gunicorn_script_name())
 
 
 def peek(conn) -> Request | None:

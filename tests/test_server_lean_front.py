@@ -296,9 +296,12 @@ def test_an_error_of_the_app_is_gunicorns_500(pair, monkeypatch):
     assert [str(e) for e in worker.errors] == ["a bug"]
 
 
-def test_gunicorns_additions_turn_the_lean_front_off():
+def test_gunicorns_additions_turn_the_lean_front_off(monkeypatch):
     worker = SimpleNamespace(cfg=Config(), log=glogging.Logger(Config()))
     assert lean_front.eligible(worker)
+    monkeypatch.setenv("SCRIPT_NAME", "/kg")
+    assert not lean_front.eligible(worker), "SCRIPT_NAME"
+    monkeypatch.delenv("SCRIPT_NAME")
     for name, value in (("proxy_protocol", "v1"), ("accesslog", "-"), ("pre_request", lambda w, r: None)):
         cfg = Config()
         cfg.set(name, value)
