@@ -493,3 +493,40 @@ def test_register_basis_skips_level_reads_unresolved_citations(align_store, cita
     assert ("city-nanchang-2021" in found) == listed
     if listed:
         assert found["city-nanchang-2021"]["unresolved"] == citation
+
+
+# ---------------------------------------------------------------- the listings' sort keys
+
+# {jurisdiction} segments that sort differently as strings and as numbers: codes sharing six digits, codes longer or
+# shorter than six, names after the code, letters and Chinese. section-derivation.rq sorts plans on keys it makes from
+# the plan IRI (not on the IRI, which Oxigraph decodes at every comparison); they must keep the IRIs' order.
+TRICKY_SEGMENTS = ["440115", "4401150", "440115-南沙", "440116", "440114Z", "44A", "44", "4-x", "4401", "儋州市",
+                   "0000001", "999999", "9999999", "99999Z", "A"]
+
+
+def test_section_derivation_sorts_plans_as_their_iris():
+    sp, eli, dcterms = ("https://w3id.org/sciplan/def/", "http://data.europa.eu/eli/ontology#",
+                        "http://purl.org/dc/terms/")
+    store = ox.Store()
+
+    def add(s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        store.add(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o))
+
+    expected = []
+    for i, (segment, period, level) in enumerate(
+            [(s, "2022-2025", "county") for s in TRICKY_SEGMENTS]
+            + [("440115", "2016-2020", "county"), ("440100", "2022-2025", "prefectural"), ("4401", "2021-2025", "prefectural")]):
+        plan = f"{DEFAULT_BASE}plan/{segment}/{period}"
+        place, part, section = f"{DEFAULT_BASE}place/x{i}", f"{plan}/part/actions", f"{plan}/part/actions/section/1"
+        add(plan, sp + "level", ox.NamedNode(f"{DEFAULT_BASE}scheme/level/{level}"))
+        add(plan, eli + "jurisdiction", ox.NamedNode(place))
+        add(place, "http://www.w3.org/2004/02/skos/core#prefLabel", ox.Literal(f"地{i}", language="zh"))
+        add(part, eli + "is_part_of", ox.NamedNode(plan))
+        add(part, dcterms + "title", ox.Literal("提升行动", language="zh"))
+        add(section, eli + "is_part_of", ox.NamedNode(part))
+        add(section, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(sp + "Section"))
+        add(section, dcterms + "title", ox.Literal("实施行动", language="zh"))
+        add(section, sp + "sectionNumber", ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
+        expected.append(({"county": 1, "prefectural": 2}[level], plan, section))
+    found = select_text(store, read_query(str(QUERIES / "section-derivation.rq")))
+    assert [r["section"] for r in found] == [section for _, _, section in sorted(expected)]
