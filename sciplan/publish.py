@@ -121,13 +121,6 @@ def write_download(store, settings: Settings, path: str, target: Path) -> None:
         target.write_bytes(export.export(store, "csv", settings))
 
 
-def graph_turtle(store, graph: str, prefixes: dict[str, str]) -> bytes:
-    """One named graph as Turtle with the store's prefixes (vocab.declared_prefixes): what a build publishes as
-    graphs/<n>.ttl (there written for all graphs at once by `write_dumps`, the same bytes)."""
-    triples = (q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
-
-
 CHUNK = 100_000    # quads serialized at a time by write_dumps (the derived graph alone has 1.2 M at national size)
 DUMPED_IN_ONE_PASS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
 _PREFIX_LINES = re.compile(rb"(?:@prefix [^\n]*\n)*")
@@ -136,9 +129,10 @@ _PREFIX_LINES = re.compile(rb"(?:@prefix [^\n]*\n)*")
 def write_dumps(store, settings: Settings, targets: dict[ox.RdfFormat, Path], graphs: dict[str, Path],
                 chunk: int = CHUNK) -> dict[str, int]:
     """Write the dumps of `targets` (TriG and N-Quads: the bytes of export.dump) and each named graph of `graphs` as
-    Turtle (the bytes of `graph_turtle`) in one pass over the store, a graph at a time, `chunk` quads at a time.
+    Turtle with the store's prefixes (vocab.declared_prefixes; the bytes of serializing that graph alone) in one pass
+    over the store, a graph at a time, `chunk` quads at a time.
 
-    Store.dump reads the store once per format and `graph_turtle` once more, and reading dominates (each term is
+    Store.dump reads the store once per format and each graph's Turtle once more, and reading dominates (each term is
     decoded from the store: ≈ 5 µs a quad, 36 s at national size); serializing what was read is cheap. The pieces
     add up to the whole because of how Oxigraph writes TriG: the prefix lines, then the default graph's triples, then
     per named graph (in the store's order, the order of Store.dump) `<graph> {`, its triples indented by one tab,
