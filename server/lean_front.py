@@ -135,12 +135,10 @@ def eligible(worker) -> bool:
 
 
 def peek(conn) -> Request | None:
-    """The next request on a kept-alive connection, if it has the lean front's shape; the bytes stay."""
+    """The next request on a kept-alive connection whose parser holds no bytes of it (slow_clients._buffered is
+    False: else gunicorn's parser reads on), if it has the lean front's shape; the bytes stay on the socket."""
     if not conn.initialized or conn.parser is None or getattr(conn, "is_http2", False):
         return None
-    buf = getattr(getattr(conn.parser, "unreader", None), "buf", None)
-    if not isinstance(buf, io.BytesIO) or buf.getvalue():
-        return None  # gunicorn already holds bytes of this connection (a pipelined request): its parser reads on
     raw = getattr(conn.sock, "_sock", conn.sock)
     try:
         data = raw.recv(PEEK, socket.MSG_PEEK | socket.MSG_DONTWAIT)

@@ -254,7 +254,7 @@ def _worker_class():
             if not self.cfg.is_ssl and not isinstance(conn.sock, DeadlineSocket):  # TLS ends at the proxy
                 conn.sock = DeadlineSocket(conn.sock)
             front = self.lean_front()
-            if front is not None:
+            if front is not None and _buffered(conn) is False:  # bytes gunicorn already read are its parser's to read
                 request = lean_front.peek(conn)
                 if request is not None:
                     keep = lean_front.answer(self, conn, front[0], request, front[1])

@@ -275,6 +275,32 @@ def test_what_flask_answers_is_left_on_the_socket(pair, case):
     assert not conn.sock.carried and probe.runs == 0
 
 
+@pytest.mark.parametrize("held", [b"", b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\n\r\n"], ids=["nothing held", "a request held"])
+def test_the_worker_leaves_to_gunicorns_parser_what_it_already_read(pair, monkeypatch, held):
+    """Bytes gunicorn's parser read ahead (a pipelined request) come before what is on the socket: while it holds
+    any, the worker's thread does not peek, and gunicorn reads on."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from server.slow_clients import _worker_class
+
+    probe, worker, conn, client = pair
+    gunicorn_reads = []
+    monkeypatch.setattr(ThreadWorker, "handle", lambda self, c: gunicorn_reads.append(c) or True)
+    thread = _worker_class().__new__(_worker_class())  # only what handle_one reads of a worker
+    for name in ("cfg", "nr", "max_requests", "alive", "keepalived_conns", "max_keepalived", "log", "wsgi", "handle_error"):
+        setattr(thread, name, getattr(worker, name))
+    thread._lean = (probe.fast, None)
+    conn.parser.unreader.buf = io.BytesIO(held)
+    client.sendall(GOOD)
+    assert thread.handle_one(conn) is True
+    if held:
+        assert gunicorn_reads == [conn] and probe.runs == 0
+        assert conn.sock.recv(len(GOOD) + 10, socket.MSG_PEEK) == GOOD
+    else:
+        assert gunicorn_reads == [] and probe.runs == 1
+        assert read_response(client)[0] == 200
+
+
 def test_a_worker_that_stops_closes_the_connection_after_the_answer(pair):
     probe, worker, conn, client = pair
     worker.alive = False
