@@ -102,10 +102,19 @@ BUILT_BY = [ROOT / "sciplan" / "store.py", ROOT / "sciplan" / "derived.py", *sor
 
 
 def stale(store: Path, sources: Iterable[Path] = ()) -> bool:
-    """Whether the store is missing or was built before this tree's build code or ontology, or one of
-    `sources`, last changed."""
+    """Whether the store is missing, of another derived-graph revision than this tree's (sciplan.store would not
+    open it), or was built before this tree's build code or ontology, or one of `sources`, last changed."""
+    from sciplan.errors import StaleStore
+    from sciplan.store import check_revision
+
     record = Path(store) / "sciplan-build.json"
-    return not record.exists() or record.stat().st_mtime < max(p.stat().st_mtime for p in [*BUILT_BY, *sources])
+    if not record.exists() or record.stat().st_mtime < max(p.stat().st_mtime for p in [*BUILT_BY, *sources]):
+        return True
+    try:
+        check_revision(Path(store))
+    except StaleStore:
+        return True
+    return False
 
 
 def real_settings(workdir: Path) -> Settings:

@@ -59,6 +59,18 @@ from . import iris, vocab
 
 GRAPH = "derived"  # the graph's path: <base>graph/derived
 
+# What a store's derived graph is made of, recorded by `sciplan build` (sciplan-build.json, `derived.revision`).
+# Queries, views and the shapes read these terms, and a store built by an sciplan of another revision answers
+# them with nothing or with another rule's values; sciplan.store.open_store opens only a store of this
+# revision (StaleStore otherwise: run `sciplan build`). Bump REVISION with every change of a rule or of TERMS;
+# tests/test_derived.py holds TERMS to a build of the shipped graph and to the revision it was recorded at.
+REVISION = 1
+TERMS = frozenset({  # the classes and properties of the derived graph (sp: local names), besides rdf:type
+    "inPlan", "jurisdictionCode", "effectiveLeadUnit", "derivesFrom", "sectionNumber", "taskPointCount",
+    "LeadTally", "FunctionTally", "tallyPlan", "tallyUnit", "tallyFunction",
+    "tallyUnitName", "tallyUnitFunction", "tallyUnitFunctions", "tallyPosition",
+})
+
 # What points from a record to the record that holds it: child → parent (is_part_of), parent → child.
 _UP = (vocab.ELI + "is_part_of",)
 _DOWN = (vocab.ELI + "has_part", "assignment", "hasTarget", "hasBaseline")

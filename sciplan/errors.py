@@ -9,8 +9,8 @@ script can tell a crash from a failed validation (1) or a usage mistake (2).
     0     success
     1     the data or the query failed                     QueryError, RemoteError (and its kinds)
     2     usage or input: a bad argument, option or        UsageError, ConfigError, PlanNotFound, PictureError,
-          variable; a file that cannot be read, parsed     InputError, StoreNotFound, BuildError, ShapesError,
-          or written                                       CurationError, TableError
+          variable; a file that cannot be read, parsed     InputError, StoreNotFound, StaleStore, BuildError,
+          or written; a store of another build revision    ShapesError, CurationError, TableError
     3     a bug (a traceback is printed)                   anything outside this family
 
 (`sciplan validate` also exits 1 when it finds violations, and `sciplan import` when the plan it
@@ -70,6 +70,11 @@ class InputError(SciplanError):
 
 class StoreNotFound(InputError, FileNotFoundError):
     """There is no built store where one was expected."""
+
+
+class StaleStore(InputError):
+    """The store was built by an sciplan whose derived graph is of another revision (sciplan.derived.REVISION):
+    queries would read terms it lacks or computed by other rules. `sciplan build` makes it again."""
 
 
 class BuildError(InputError):

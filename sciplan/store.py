@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from . import derived, iris, publish
 from .config import Settings
-from .errors import BuildError, InputError, StoreNotFound
+from .errors import BuildError, InputError, StaleStore, StoreNotFound
 
 BUILD_INFO = "sciplan-build.json"
 
@@ -157,7 +157,7 @@ def _build_locked(settings: Settings, files: list[Path], link: Path, progress, p
         "built": built,
         "seconds": round(report.seconds, 3),
         "graphs": {f.graph: {"file": str(f.path), "triples": f.triples} for f in report.files},
-        "derived": {"graph": derived.graph_iri(settings.base), "triples": report.derived},
+        "derived": {"graph": derived.graph_iri(settings.base), "triples": report.derived, "revision": derived.REVISION},
     }
     (fresh / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
     _switch(link, fresh)
@@ -186,15 +186,31 @@ def _switch(link: Path, target: Path) -> None:
 
 
 def open_store(path: Path | str, read_only: bool = True) -> ox.Store:
-    """Open a built store; read-only opens may be shared by many processes."""
+    """Open a built store of this sciplan's derived-graph revision; read-only opens may be shared by many processes."""
     path = Path(path)
     if not path.exists():
         raise StoreNotFound(f"no store at {path}; run 'sciplan build' first")
+    check_revision(path)
     real = str(path.resolve())
     try:
         return ox.Store.read_only(real) if read_only else ox.Store(real)
     except OSError as exc:
         raise InputError(f"cannot open the store at {path}: {exc}") from None
+
+
+def check_revision(path: Path) -> None:
+    """StaleStore unless the build record says the store's derived graph is of this code's revision (derived.py:
+    REVISION). Without the check a store built before a change of the derived graph answers the queries that read
+    the new terms with no rows, and nothing says why."""
+    try:
+        found = build_info(path).get("derived", {}).get("revision")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise StaleStore(f"the store at {path} has an unreadable {BUILD_INFO} ({exc}); run 'sciplan build'") from None
+    if found == derived.REVISION:
+        return
+    said = f"derived-graph revision {found}" if found is not None else "no derived-graph revision"
+    raise StaleStore(f"the store at {path} was built with {said} ({BUILD_INFO}), this sciplan reads revision "
+                     f"{derived.REVISION}; run 'sciplan build' to build it again")
 
 
 def republish(path: Path | str, settings: Settings) -> dict:

@@ -11,11 +11,11 @@ from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sciplan.config import Settings
-from sciplan.errors import RemoteError
+from sciplan.errors import RemoteError, StaleStore
 
 from . import access, browse, fonts, headers, linked_data, negotiation, pages, query_page, reference, slow_clients, sparql
 from .fast_path import READ_FAILED, STARTED, FastPath
-from .errors import QueryFailed, status_for
+from .errors import STALE_STORE, QueryFailed, status_for
 from .state import State, current
 
 log = logging.getLogger("sciplan.server")
@@ -85,6 +85,11 @@ def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(RemoteError)
     def store_failed(exc: RemoteError):  # the remote SPARQL store (SCIPLAN_SPARQL_URL) outside a query
         return error_response(status_for(exc), str(exc))
+
+    @app.errorhandler(StaleStore)
+    def stale_store(exc: StaleStore):  # the web process's own handle (pages, prefixes) met a store of another revision
+        log.error("%s", exc)
+        return error_response(status_for(exc), STALE_STORE)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -8,11 +8,15 @@ SERVICE, 503 time limit …), raised where the status is known. Core errors
     RemoteTimeout, RemoteUnavailable   503  the remote store is slow or busy: try again later
     RemoteRefused                      400  the remote store refused the query text
     RemoteError (other kinds)          502  the remote store is unreachable or failed
+    StaleStore                         503  the store is of another build revision: the operator rebuilds it
+                                            (the store's path is logged, not told)
 """
 
 from __future__ import annotations
 
-from sciplan.errors import RemoteError, RemoteRefused, RemoteUnavailable, SciplanError
+from sciplan.errors import RemoteError, RemoteRefused, RemoteUnavailable, SciplanError, StaleStore
+
+STALE_STORE = "the store was built by another version of sciplan and must be built again (sciplan build)"
 
 
 class QueryFailed(Exception):
@@ -33,4 +37,6 @@ def status_for(exc: SciplanError) -> int:
         return 400
     if isinstance(exc, RemoteError):
         return 502
+    if isinstance(exc, StaleStore):
+        return 503
     return 500

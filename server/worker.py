@@ -17,8 +17,10 @@ import traceback
 from dataclasses import replace
 from time import monotonic
 
+from sciplan.errors import StaleStore
+
 from . import direct_send
-from .errors import QueryFailed
+from .errors import STALE_STORE, QueryFailed
 from .evaluate import execute
 from .results import counted
 from .sandbox import Deadline, SandboxError, die_with_parent, no_network
@@ -43,7 +45,7 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
         handle.get()
         if sandbox:
             no_network()
-    except (SandboxError, OSError) as exc:
+    except (SandboxError, OSError, StaleStore) as exc:
         conn.send(("failed", str(exc)))
         return
     conn.send(("ready", ""))
@@ -63,6 +65,9 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
                 reply = answer(writing, handle, job, head, client, float("inf"))
         except QueryFailed as exc:
             reply = ("error", exc.status, exc.message)
+        except StaleStore as exc:  # the store link now leads to a store of another build revision
+            log.error("%s", exc)
+            reply = ("error", 503, STALE_STORE)
         except MemoryError:
             reply = ("error", 503, "query stopped: it needed more memory than a query may use")
         except Exception:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
 from conftest import ROOT
+from sciplan import derived
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import benchlib  # noqa: E402
@@ -17,7 +19,11 @@ def test_a_store_built_before_the_build_code_changed_is_stale(tmp_path):
     store.mkdir()
     record = store / "sciplan-build.json"
     record.write_text("{}", encoding="utf-8")
-    assert not benchlib.stale(store)  # built after every file it is made by
+    assert benchlib.stale(store)  # no derived-graph revision recorded: sciplan would not open it
+    record.write_text(json.dumps({"derived": {"revision": derived.REVISION - 1}}), encoding="utf-8")
+    assert benchlib.stale(store)  # another revision
+    record.write_text(json.dumps({"derived": {"revision": derived.REVISION}}), encoding="utf-8")
+    assert not benchlib.stale(store)  # this revision, built after every file it is made by
     source = tmp_path / "plan.ttl"
     source.write_text("", encoding="utf-8")
     os.utime(source, (record.stat().st_mtime + 60,) * 2)

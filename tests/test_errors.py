@@ -19,8 +19,8 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     (errors.SciplanError, 1), (errors.QueryError, 1), (errors.RemoteError, 1), (errors.RemoteTimeout, 1),
     (errors.RemoteTruncated, 1), (errors.RemoteRefused, 1),
     (errors.UsageError, 2), (errors.ConfigError, 2), (errors.PlanNotFound, 2), (errors.PictureError, 2),
-    (errors.InputError, 2), (errors.StoreNotFound, 2), (errors.BuildError, 2), (errors.ShapesError, 2),
-    (errors.CurationError, 2),
+    (errors.InputError, 2), (errors.StoreNotFound, 2), (errors.StaleStore, 2), (errors.BuildError, 2),
+    (errors.ShapesError, 2), (errors.CurationError, 2),
 ])
 def test_each_error_carries_the_exit_code_of_the_table(cls, code):
     assert issubclass(cls, errors.SciplanError) and cls("x").exit_code == code
@@ -92,7 +92,7 @@ def test_file_errors_names_the_file(tmp_path):
 @pytest.mark.parametrize("error, status", [
     (errors.RemoteTimeout("slow"), 503), (errors.RemoteUnavailable("busy"), 503),
     (errors.RemoteRefused("bad query"), 400), (errors.RemoteError("down"), 502), (errors.RemoteTruncated("cut"), 502),
-    (errors.InputError("disk"), 500),
+    (errors.InputError("disk"), 500), (errors.StaleStore("old"), 503),
 ])
 def test_status_for_core_errors(error, status):
     assert status_for(error) == status
