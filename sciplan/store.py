@@ -190,26 +190,27 @@ def open_store(path: Path | str, read_only: bool = True) -> ox.Store:
     path = Path(path)
     if not path.exists():
         raise StoreNotFound(f"no store at {path}; run 'sciplan build' first")
-    check_revision(path)
-    real = str(path.resolve())
+    real = path.resolve()  # once: the record read and the store opened are the same build's
+    check_revision(real, shown=path)
     try:
-        return ox.Store.read_only(real) if read_only else ox.Store(real)
+        return ox.Store.read_only(str(real)) if read_only else ox.Store(str(real))
     except OSError as exc:
         raise InputError(f"cannot open the store at {path}: {exc}") from None
 
 
-def check_revision(path: Path) -> None:
+def check_revision(path: Path, shown: Path | None = None) -> None:
     """StaleStore unless the build record says the store's derived graph is of this code's revision (derived.py:
     REVISION). Without the check a store built before a change of the derived graph answers the queries that read
-    the new terms with no rows, and nothing says why."""
+    the new terms with no rows, and nothing says why. `shown`: the path the message names (the link, not its build)."""
+    path, shown = Path(path), Path(shown or path)
     try:
         found = build_info(path).get("derived", {}).get("revision")
     except (OSError, ValueError, AttributeError) as exc:
-        raise StaleStore(f"the store at {path} has an unreadable {BUILD_INFO} ({exc}); run 'sciplan build'") from None
+        raise StaleStore(f"the store at {shown} has an unreadable {BUILD_INFO} ({exc}); run 'sciplan build'") from None
     if found == derived.REVISION:
         return
     said = f"derived-graph revision {found}" if found is not None else "no derived-graph revision"
-    raise StaleStore(f"the store at {path} was built with {said} ({BUILD_INFO}), this sciplan reads revision "
+    raise StaleStore(f"the store at {shown} was built with {said} ({BUILD_INFO}), this sciplan reads revision "
                      f"{derived.REVISION}; run 'sciplan build' to build it again")
 
 
