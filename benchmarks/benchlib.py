@@ -251,6 +251,33 @@ def start_rdflib_endpoint(nquads: Path, log: Path) -> tuple[subprocess.Popen, st
     return proc, url
 
 
+def process_tree(pid: int) -> dict[int, int]:
+    """The process `pid` and its descendants, each with its depth below `pid` (0 itself); Linux /proc, else {}."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(entry.parent.name))
+    found, todo = {}, [(pid, 0)]
+    while todo:
+        current, depth = todo.pop()
+        found[current] = depth
+        todo += [(child, depth + 1) for child in parents.get(current, [])]
+    return found if Path(f"/proc/{pid}").exists() else {}
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system, all threads) the process has used, in ms; 0 when it is gone or not on Linux.
+    The kernel counts it in clock ticks (10 ms): divide a difference by many requests."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:

@@ -40,3 +40,24 @@ def test_the_real_store_is_built_again_when_its_store_is_stale(tmp_path, monkeyp
     monkeypatch.setattr(sciplan.store, "build", lambda settings: built.append(settings.store))
     settings = benchlib.real_settings(tmp_path)
     assert built == [tmp_path / "real" / "store"] == [settings.store]
+
+
+def test_process_tree_and_cpu_find_a_child_and_the_time_it_used():
+    """What endpoint_overhead_bench.py splits a server's CPU per request by: its processes by depth, their CPU."""
+    import subprocess
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+                              "while time.process_time() < end: pass\ntime.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 20
+        while benchlib.cpu_ms(child.pid) < 250 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tree = benchlib.process_tree(os.getpid())
+        assert tree[os.getpid()] == 0 and tree[child.pid] == 1
+        assert 250 <= benchlib.cpu_ms(child.pid) < 5_000
+        assert benchlib.process_tree(child.pid) == {child.pid: 0}
+    finally:
+        child.kill()
+        child.wait()
+    assert benchlib.cpu_ms(child.pid) == 0.0 and benchlib.process_tree(child.pid) == {}  # gone
