@@ -63,7 +63,7 @@ GRAPH = "derived"  # the graph's path: <base>graph/derived
 # Queries, views and the shapes read these terms, and a store built by an sciplan of another revision answers
 # them with nothing or with another rule's values; sciplan.store.open_store opens only a store of this
 # revision (StaleStore otherwise: run `sciplan build`). Bump REVISION with every change of a rule or of TERMS;
-# tests/test_derived.py holds TERMS to a build of the shipped graph and to the revision it was recorded at.
+# tests/test_store_revision.py holds TERMS to a build of the shipped graph and to the revision it was recorded at.
 REVISION = 1
 TERMS = frozenset({  # the classes and properties of the derived graph (sp: local names), besides rdf:type
     "inPlan", "jurisdictionCode", "effectiveLeadUnit", "derivesFrom", "sectionNumber", "taskPointCount",
