@@ -20,7 +20,7 @@ from time import monotonic
 from sciplan.errors import StaleStore
 
 from . import direct_send
-from .errors import STALE_STORE, QueryFailed
+from .errors import STALE_STORE, QueryFailed, status_for
 from .evaluate import execute
 from .results import counted
 from .sandbox import Deadline, SandboxError, die_with_parent, no_network
@@ -67,7 +67,7 @@ def serve(conn, store_path: str, memory_mb: int, timeout: float = 0, sandbox: bo
             reply = ("error", exc.status, exc.message)
         except StaleStore as exc:  # the store link now leads to a store of another build revision
             log.error("%s", exc)
-            reply = ("error", 503, STALE_STORE)
+            reply = ("error", status_for(exc), STALE_STORE)
         except MemoryError:
             reply = ("error", 503, "query stopped: it needed more memory than a query may use")
         except Exception:
