@@ -162,10 +162,11 @@ def measure(clients: dict, query: str, runs: int, budget: float, procs: dict | N
     requests = len(times[first]) + 1  # with the warm-up
     out = {}
     for name, seen in times.items():
-        after = cpu_by_part(procs.get(name), name)
-        cpu = {part: round((used - cpu_before[name].get(part, 0.0)) / requests, 2) for part, used in after.items()}
-        if name == INPROC:
+        if name == INPROC:  # this process's own CPU, counted around its queries alone
             cpu = {"all": round((clients[name].cpu - inproc_before) / requests, 2)}
+        else:
+            after = cpu_by_part(procs.get(name), name)
+            cpu = {part: round((used - cpu_before[name].get(part, 0.0)) / requests, 2) for part, used in after.items()}
         ok = [t for t in seen if t is not None]
         paired = [t - o for t, o in zip(seen, times["oxigraph"]) if t is not None and o is not None]
         out[name] = {"p50_ms": round(percentile(ok, 50), 2) if ok else None,
