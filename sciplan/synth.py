@@ -14,6 +14,13 @@ checked against a known count:
     foreign-body     a lead unit that belongs to another jurisdiction
     bad-basis        a plan based on a plan whose jurisdiction does not contain its own
 
+Sections and task points derive from the level above as 南沙's do: where data/ttl/alignment/derivation.ttl
+bases a record of the 南沙 plan on another (eli:based_on), its copy in each synthetic plan is based on
+the same record of the plan's basis; under the real national plan (--with-real), on the records of
+国发〔2021〕9号 that 南沙's record derives from through the levels between (none for 科普产业繁荣工程,
+which 粤府〔2021〕76号 introduced). So the derivation queries walk chains at national size as they do on
+the real plans, and a record 南沙 does not derive stays underived in every copy.
+
 Everything is deterministic for a given seed and scale (the same bytes twice).
 The output is a data directory, never mixed with the real graph: build it with
 `sciplan --store S synth --scale 0.1 --output D --build`, or in Python with
@@ -126,6 +133,36 @@ def load_template(settings: Settings) -> tuple[list[TemplateSection], dict[str, 
     return sections, functions
 
 
+NANSHA_PLAN = iris.plan("440115", 2022, 2025)  # the template plan (load_template)
+NATIONAL_ROOT = iris.plan("cn", 2021, 2035)    # 国发〔2021〕9号, the root of the generation with --with-real
+
+
+def template_derivation(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """The records of the 南沙 plan that derive from another (data/ttl/alignment/derivation.ttl, eli:based_on),
+    by their path below the plan (`part/actions/section/1`, `…/section/1/point/2`) → the records of the
+    national plan NATIONAL_ROOT they derive from, directly or through a record they are based on (eli:based_on+),
+    in IRI order; () for a record whose chain does not reach the national plan."""
+    path = settings.data_dir / "alignment" / "derivation.ttl"
+    based: dict[str, list[str]] = {}
+    based_on = ox.NamedNode(vocab.ELI + "based_on")
+    for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=iris.PLACEHOLDER):
+        if quad.predicate == based_on:
+            based.setdefault(iris.relative(quad.subject.value), []).append(iris.relative(quad.object.value))
+
+    def national(record: str, seen: set[str]) -> set[str]:
+        found: set[str] = set()
+        for target in based.get(record, ()):
+            if target in seen:
+                continue
+            seen.add(target)
+            found |= {target} if target.startswith(NATIONAL_ROOT + "/") else national(target, seen)
+        return found
+
+    prefix = NANSHA_PLAN + "/"
+    return {record.removeprefix(prefix): tuple(sorted(national(record, {record})))
+            for record in based if record.startswith(prefix)}
+
+
 def jurisdictions(scale: float, taken: AbstractSet[str] = frozenset()) -> list[Place]:
     """The national level, then provinces, cities and counties spread evenly under their parents.
     Province prefixes in `taken` (two-digit strings) are replaced by spare ones, in order."""
@@ -215,6 +252,7 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
     rates = {**DEFAULT_RATES, **(rates or {})}
     rng = random.Random(seed)
     sections, functions = load_template(settings)
+    derives = template_derivation(settings)
     known = real_keys(real) if real is not None else None
     places = jurisdictions(scale, {c[:2] for c in known.codes} if known else frozenset())
     # With the real KB the real national plan heads the generation: no synthetic national place, bodies or plan.
@@ -287,6 +325,7 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
                      f" eli:id_local {quote(f'合{p.key}府〔{date[:4]}〕{number + 1}号')} ; sp:level <{iris.concept('level', p.level)}> ;"
                      f" eli:jurisdiction <{iris.place(p.key)}> ; sp:periodStart \"{start}\"^^xsd:gYear ; sp:periodEnd \"{end}\"^^xsd:gYear ;"
                      f" eli:date_document \"{date}\"^^xsd:date")
+        basis: Place | None = None
         if p.parent is not None:
             basis = p.parent
             if number in bad_basis and (stranger := other_place(places, p, rng)) is not p:
@@ -294,6 +333,8 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
                 defects["bad-basis"].append(iri)
             lines.append(f" ; eli:based_on <{plan_iri(basis)}>")
         lines.append(" .\n")
+
+
         for kind in ("actions", "projects"):
             part = iris.part(iri, kind)
             label = "提升行动" if kind == "actions" else "重点工程"
@@ -302,12 +343,15 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
         for sec in sections:
             part = iris.part(iri, sec.kind)
             s_iri = iris.section(part, sec.number, sec.title)
+            s_path = s_iri.removeprefix(iri + "/")
             lines.append(f"<{part}> eli:has_part <{s_iri}> .\n<{s_iri}> a sp:Section ; rdfs:label {quote(sec.title)}@zh ;"
-                         f" dcterms:title {quote(sec.title)}@zh ; sp:number {sec.number} ; eli:is_part_of <{part}> .\n")
+                         f" dcterms:title {quote(sec.title)}@zh ; sp:number {sec.number} ; eli:is_part_of <{part}>"
+                         f"{record_basis(s_path, basis, derives, known is not None)} .\n")
             for n, t in enumerate(sec.tasks, 1):
                 t_iri = iris.task(s_iri, n, t.title)
                 lines.append(f"<{s_iri}> eli:has_part <{t_iri}> .\n<{t_iri}> a sp:TaskPoint ; rdfs:label {quote(t.title)}@zh ;"
-                             f" dcterms:title {quote(t.title)}@zh ; sp:number {n} ; eli:is_part_of <{s_iri}>")
+                             f" dcterms:title {quote(t.title)}@zh ; sp:number {n} ; eli:is_part_of <{s_iri}>"
+                             f"{record_basis(t_iri.removeprefix(iri + '/'), basis, derives, known is not None)}")
                 lead = [(p, s) for s in t.lead]
                 if tasks in missing:
                     lead = []
@@ -335,6 +379,22 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
                                  "root_plan": plan_iri(places[0])}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
+
+
+def record_basis(record: str, basis: Place | None, derives: dict[str, tuple[str, ...]], under_real: bool) -> str:
+    """` ; eli:based_on …` for the copy of the 南沙 record `record` (its path below the plan) in a plan based on
+    `basis`'s plan, as 南沙's record derives (template_derivation), or "": the same record of the basis; under the
+    real national plan (`under_real`), the national records 南沙's reaches; under a synthetic national plan, its
+    same record if 南沙's chain reaches the national plan."""
+    if basis is None or record not in derives:
+        return ""
+    if basis.level != "national":
+        targets: tuple[str, ...] = (f"{plan_iri(basis)}/{record}",)
+    elif under_real:
+        targets = derives[record]
+    else:
+        targets = (f"{plan_iri(basis)}/{record}",) if derives[record] else ()
+    return (" ; eli:based_on " + ", ".join(f"<{t}>" for t in targets)) if targets else ""
 
 
 def other_place(places: list[Place], place: Place, rng: random.Random) -> Place:

@@ -129,3 +129,32 @@ def test_the_synth_command_writes_and_builds(tmp_path, capsys):
 def test_the_synth_command_refuses_bad_input(args, message, capsys):
     assert main(["synth", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_sections_and_task_points_derive_from_the_level_above(scale_01):
+    """Without the real KB the synthetic national plan is a copy of the template too: a provincial copy of a 南沙
+    record whose chain reaches the national plan is based on the national copy's same record; 科普产业繁荣工程,
+    which 南沙 does not derive from the national plan, is first in the provinces and derived below them."""
+    import pyoxigraph as ox
+
+    from sciplan import iris
+    from sciplan.synth import template_derivation
+
+    out, manifest = scale_01
+    bases: dict[str, set[str]] = defaultdict(set)
+    for path in sorted((out / "plans").glob("*.ttl")):
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=iris.PLACEHOLDER):
+            if quad.predicate.value == "http://data.europa.eu/eli/ontology#based_on":
+                bases[iris.relative(quad.subject.value)].add(iris.relative(quad.object.value))
+    plans = [s for s in bases if iris.parse(s).kind == "plan"]
+    assert len(plans) == manifest["plans"] - 1  # all but the national plan have a basis
+    national = "plan/cn/2021-2035"
+    derives = template_derivation(Settings())
+    for plan in plans:
+        (basis,) = bases[plan]
+        for record, reaches in derives.items():
+            expected = {f"{basis}/{record}"} if basis != national or reaches else set()
+            assert bases.get(f"{plan}/{record}", set()) == expected, (plan, record)
+    links = sum(len(v) for k, v in bases.items() if iris.parse(k).kind != "plan")
+    provinces = sum(1 for p in plans if bases[p] == {national})
+    assert links == len(plans) * len(derives) - provinces  # every derived record once; the industry project not under the nation

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from sciplan import iris
 from sciplan.cli import main
 from sciplan.config import Settings
 from sciplan.errors import UsageError
@@ -226,11 +227,13 @@ def test_the_fast_queries_give_the_direct_answer(name, with_real):
     """Row for row for section-derivation (its order is total); the same rows, plan by plan in the same order, for
     sections-introduced-below-national, which orders a plan's sections by part kind and number where the direct
     query leaves them in no order."""
-    store = open_store(with_real[2].store)
+    out, _, settings = with_real
+    store = open_store(settings.store)
     names, fast = answer(store, ROOT / "queries" / f"{name}.rq")
     direct_names, table = rows(run(store, DIRECT[name]))
     direct = [tuple(row) for row in table]
-    assert names == direct_names and len(fast) > 100    # the synthetic plans are in it
+    synthetic = {settings.base + s for s in subjects_of(out / SYNTHETIC_DIR)}
+    assert names == direct_names and sum(r[names.index("section")] in synthetic for r in fast) > 10  # synthetic rows too
     if name == "section-derivation":
         assert fast == direct
         return
@@ -262,3 +265,88 @@ def test_the_listings_give_what_the_longer_path_gives_beside_the_synthetic_plans
 
     _, _, settings = with_real
     assert listings_agree(open_store(settings.store), settings.base) > 300  # the real KB alone: 66
+
+
+# ---- sections and task points derive as 南沙's do --------------------------------------------------
+
+NANSHA_INDUSTRY = "part/projects/section/5"  # 实施科普产业繁荣工程: from 广州 and 广东, not from the national plan
+BASES = PREFIXES + """SELECT ?record ?basis WHERE { GRAPH ?g { ?record eli:based_on ?basis } }"""
+
+
+def based_on(settings) -> dict[str, set[str]]:
+    """Every eli:based_on in the store, relative to the base: record → what it is based on."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in select_rows(open_store(settings.store), BASES):
+        found[row["record"].removeprefix(settings.base)].add(row["basis"].removeprefix(settings.base))
+    return found
+
+
+def test_the_copies_of_nanshas_records_derive_as_nanshas_do(with_real, repo_settings):
+    """A copy of a 南沙 record that derivation.ttl bases on another is based on the same record of its plan's
+    basis, or, under the real national plan, on the national records 南沙's derives from; the other copies on none."""
+    from sciplan.synth import NATIONAL_ROOT, template_derivation
+
+    out, _, settings = with_real
+    derives = template_derivation(repo_settings)
+    bases = based_on(settings)
+    synthetic = subjects_of(out / SYNTHETIC_DIR)
+    plans = sorted(s for s in synthetic if iris.parse(s).kind == "plan")
+    records = {s.removeprefix(plans[0] + "/") for s in synthetic
+               if s.startswith(plans[0] + "/") and iris.parse(s).kind in ("section", "task")}
+    assert len(records) == 11 + 39 and len(derives) == 16  # the template's sections and task points; 16 derive
+    seen = {"national": 0, "copy": 0, "none": 0}
+    for plan in plans:
+        (basis,) = bases[plan]
+        for record in records:
+            found = bases.get(f"{plan}/{record}", set())
+            if record not in derives:
+                assert found == set(), (plan, record)
+                seen["none"] += 1
+            elif basis == NATIONAL_ROOT:
+                assert found == set(derives[record]), (plan, record)
+                seen["national"] += bool(found)
+            else:
+                assert found == {f"{basis}/{record}"}, (plan, record)
+                seen["copy"] += 1
+    assert all(seen.values())
+    provincial = [p for p in plans if bases[p] == {NATIONAL_ROOT}]
+    assert provincial and all(f"{p}/{NANSHA_INDUSTRY}" not in bases for p in provincial)  # introduced at that level
+
+
+
+def test_the_synthetic_provinces_introduce_the_industry_project_as_guangdong_did(with_real):
+    """sections-introduced-below-national over the combined store: the real rows, and of the synthetic plans only
+    the copies of 科普产业繁荣工程, first (?origin) in the plans based on the national plan."""
+    from sciplan.synth import NATIONAL_ROOT
+
+    out, _, settings = with_real
+    names, table = answer(open_store(settings.store), ROOT / "queries" / "sections-introduced-below-national.rq")
+    synthetic = {settings.base + s for s in subjects_of(out / SYNTHETIC_DIR)}
+    found = [dict(zip(names, row)) for row in table if row[names.index("section")] in synthetic]
+    bases = based_on(settings)
+    assert found and {r["section"].removeprefix(settings.base).split("/", 3)[3] for r in found} == {NANSHA_INDUSTRY}
+    origins = {r["plan"].removeprefix(settings.base) for r in found if r["origin"] == "true"}
+    assert origins == {p.removeprefix(settings.base) for p in (r["plan"] for r in found)
+                       if bases[p.removeprefix(settings.base)] == {NATIONAL_ROOT}}
+
+
+def test_the_template_derivation_follows_the_links_to_the_national_plan(tmp_path, repo_settings):
+    """Read from data/ttl/alignment/derivation.ttl: a link to the national plan, one through a city record, one
+    that never reaches it, and a cycle; records of other plans are not the template's."""
+    from sciplan.synth import template_derivation
+
+    (tmp_path / "alignment").mkdir()
+    n, gz, cn = "<plan/440115/2022-2025/part/", "<plan/440100/2022-2025/part/", "<plan/cn/2021-2035/part/"
+    (tmp_path / "alignment" / "derivation.ttl").write_text(
+        "@prefix eli: <http://data.europa.eu/eli/ontology#> .\n"
+        f"{n}actions/section/1> eli:based_on {cn}actions/section/A> .\n"
+        f"{n}actions/section/2> eli:based_on {gz}actions/section/B> .\n"
+        f"{gz}actions/section/B> eli:based_on {cn}actions/section/C>, {cn}actions/section/A> .\n"
+        f"{n}projects/section/5> eli:based_on {gz}projects/section/X> .\n"
+        f"{gz}projects/section/X> eli:based_on {n}projects/section/5> .\n"
+        f"{gz}actions/section/9> eli:based_on {cn}actions/section/A> .\n", encoding="utf-8")
+    assert template_derivation(repo_settings.with_(data_dir=tmp_path)) == {
+        "part/actions/section/1": ("plan/cn/2021-2035/part/actions/section/A",),
+        "part/actions/section/2": ("plan/cn/2021-2035/part/actions/section/A", "plan/cn/2021-2035/part/actions/section/C"),
+        "part/projects/section/5": (),
+    }
