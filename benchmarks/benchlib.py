@@ -127,6 +127,21 @@ def real_settings(workdir: Path) -> Settings:
     return settings
 
 
+# What a synthetic data directory is made from besides its seed and scale: the generator, the 南沙 template it copies
+# (source, curation, extractor) and its derivation links; with the real KB, all of data/ttl, which it copies in.
+GENERATED_BY = [ROOT / "sciplan" / "synth.py", ROOT / "sciplan" / "extract" / "nansha.py"]
+
+
+def generated_before(manifest: Path, with_real: bool = False) -> bool:
+    """Whether the synthetic directory of `manifest` was written before something it is made from last changed (a
+    directory made by an older generator gives figures of other data: before 2026-12-03, no derivation links)."""
+    real = Settings()
+    made_from = [*GENERATED_BY, *real.curation_dir.glob("*.yaml"), *real.sources_dir.glob("*"),
+                 *(real.data_dir.rglob("*.ttl") if with_real else real.data_dir.glob("alignment/*.ttl"))]
+    newest = max((p.stat().st_mtime for p in made_from if p.is_file()), default=0.0)
+    return manifest.stat().st_mtime < newest
+
+
 def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: bool = True,
                    with_real: bool = False) -> tuple[Settings, dict]:
     """A synthetic data directory and its store for (scale, seed), made once and reused; `with_real`:
@@ -138,6 +153,9 @@ def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: b
     manifest_path = data / "manifest.json"
     settings = Settings(data_dir=data, store=store)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else None
+    if manifest is not None and generated_before(manifest_path, with_real):
+        print(f"  {data}: generated before this tree's generator or its sources changed; generating it again", flush=True)
+        manifest = None
     if manifest is None or not (store / "sciplan-build.json").exists():
         if home.exists():
             shutil.rmtree(home)

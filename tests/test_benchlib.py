@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from conftest import ROOT
 from sciplan import derived
@@ -61,3 +62,31 @@ def test_process_tree_and_cpu_find_a_child_and_the_time_it_used():
         child.kill()
         child.wait()
     assert benchlib.cpu_ms(child.pid) == 0.0 and benchlib.process_tree(child.pid) == {}  # gone
+
+
+def test_a_synthetic_directory_made_before_the_generator_changed_is_made_again(tmp_path, monkeypatch):
+    """synth_settings reuses a generated directory only while nothing it is made from (the generator, the template,
+    with the real KB all of data/ttl) changed after it was written; else it generates it again."""
+    import sciplan.store
+    import sciplan.synth
+
+    made = []
+    real_generate = sciplan.synth.generate
+    monkeypatch.setattr(sciplan.synth, "generate", lambda *a, **k: made.append(k["scale"]) or real_generate(*a, **k))
+    monkeypatch.setattr(sciplan.store, "build", lambda settings: (settings.store / "sciplan-build.json").parent.mkdir(
+        parents=True, exist_ok=True) or (settings.store / "sciplan-build.json").write_text("{}"))
+    generator = tmp_path / "synth.py"
+    generator.write_text("# the generator")
+    monkeypatch.setattr(benchlib, "GENERATED_BY", [generator])
+    old = time.time() - 60
+    os.utime(generator, (old, old))
+    benchlib.synth_settings(tmp_path / "w", 0.006, seed=3)
+    benchlib.synth_settings(tmp_path / "w", 0.006, seed=3)
+    assert made == [0.006]  # made once, then reused
+    manifest = tmp_path / "w" / "synth-0.006-3" / "data" / "manifest.json"
+    assert not benchlib.generated_before(manifest)
+    older = time.time() - 120
+    os.utime(manifest, (older, older))  # the directory was written before the generator last changed
+    assert benchlib.generated_before(manifest)
+    benchlib.synth_settings(tmp_path / "w", 0.006, seed=3)
+    assert made == [0.006, 0.006] and not benchlib.generated_before(manifest)
