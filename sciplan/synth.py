@@ -333,8 +333,6 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
                 defects["bad-basis"].append(iri)
             lines.append(f" ; eli:based_on <{plan_iri(basis)}>")
         lines.append(" .\n")
-
-
         for kind in ("actions", "projects"):
             part = iris.part(iri, kind)
             label = "提升行动" if kind == "actions" else "重点工程"

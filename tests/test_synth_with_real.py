@@ -313,7 +313,6 @@ def test_the_copies_of_nanshas_records_derive_as_nanshas_do(with_real, repo_sett
     assert provincial and all(f"{p}/{NANSHA_INDUSTRY}" not in bases for p in provincial)  # introduced at that level
 
 
-
 def test_the_synthetic_provinces_introduce_the_industry_project_as_guangdong_did(with_real):
     """sections-introduced-below-national over the combined store: the real rows, and of the synthetic plans only
     the copies of 科普产业繁荣工程, first (?origin) in the plans based on the national plan."""
