@@ -51,7 +51,8 @@ other non-plan graphs.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -74,6 +75,22 @@ TERMS = frozenset({  # the classes and properties of the derived graph (sp: loca
 # What points from a record to the record that holds it: child → parent (is_part_of), parent → child.
 _UP = (vocab.ELI + "is_part_of",)
 _DOWN = (vocab.ELI + "has_part", "assignment", "hasTarget", "hasBaseline")
+
+
+N = TypeVar("N", bound=Hashable)
+
+
+def reachable(edges: Mapping[N, Iterable[N]], start: N) -> set[N]:
+    """Every node a walk along `edges` reaches from `start` (`start` itself only through a cycle): the closure of a
+    relation such as eli:based_on — sp:derivesFrom here, the plans' bases in sciplan.align, 南沙's chains in synth."""
+    seen: set[N] = set()
+    todo = list(edges.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(edges.get(node, ()))
+    return seen
 
 
 def graph_iri(base: str) -> str:
@@ -161,13 +178,7 @@ def quads(store: ox.Store, base: str) -> Iterator[ox.Quad]:
         based[lower].add(upper)
     derives_p = ox.NamedNode(sp + "derivesFrom")
     for node in list(based):
-        seen: set = set()
-        todo = list(based[node])
-        while todo:
-            upper = todo.pop()
-            if upper not in seen:
-                seen.add(upper)
-                todo.extend(based.get(upper, ()))
+        seen = reachable(based, node)
         seen.discard(node)
         for upper in sorted(seen, key=str):
             yield ox.Quad(node, derives_p, upper, target)

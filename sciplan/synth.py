@@ -48,6 +48,7 @@ import pyoxigraph as ox
 import yaml
 
 from . import iris, vocab
+from .derived import reachable
 from .config import Settings
 from .errors import UsageError
 from .extract import nansha
@@ -149,17 +150,8 @@ def template_derivation(settings: Settings) -> dict[str, tuple[str, ...]]:
         if quad.predicate == based_on:
             based.setdefault(iris.relative(quad.subject.value), []).append(iris.relative(quad.object.value))
 
-    def national(record: str, seen: set[str]) -> set[str]:
-        found: set[str] = set()
-        for target in based.get(record, ()):
-            if target in seen:
-                continue
-            seen.add(target)
-            found |= {target} if target.startswith(NATIONAL_ROOT + "/") else national(target, seen)
-        return found
-
-    prefix = NANSHA_PLAN + "/"
-    return {record.removeprefix(prefix): tuple(sorted(national(record, {record})))
+    prefix, national = NANSHA_PLAN + "/", NATIONAL_ROOT + "/"
+    return {record.removeprefix(prefix): tuple(sorted(t for t in reachable(based, record) if t.startswith(national)))
             for record in based if record.startswith(prefix)}
 
 

@@ -14,6 +14,7 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF
 
 from .. import iris
+from ..derived import reachable
 from ..extract import load_yaml
 from ..extract.writer import ELI, SP, CurationError
 from .similarity import normalize
@@ -84,16 +85,7 @@ def based_on_closure(g: Graph) -> dict[str, set[str]]:
     for s, o in g.subject_objects(ELI.based_on):
         if (s, RDF.type, SP.Plan) in g:
             direct.setdefault(rel(s), set()).add(rel(o))
-    closure = {}
-    for plan in direct:
-        seen, todo = set(), list(direct[plan])
-        while todo:
-            p = todo.pop()
-            if p not in seen:
-                seen.add(p)
-                todo.extend(direct.get(p, ()))
-        closure[plan] = seen
-    return closure
+    return {plan: reachable(direct, plan) for plan in direct}
 
 
 def same_name(a: str, b: str) -> bool:
