@@ -101,6 +101,11 @@ def dir_size(path: Path) -> int:
 BUILT_BY = [ROOT / "sciplan" / "store.py", ROOT / "sciplan" / "derived.py", *sorted((ROOT / "ontology").glob("*.ttl"))]
 
 
+def written_before(path: Path, sources: Iterable[Path]) -> bool:
+    """Whether `path` was last written before one of the files `sources` last changed."""
+    return path.stat().st_mtime < max(p.stat().st_mtime for p in sources)
+
+
 def stale(store: Path, sources: Iterable[Path] = ()) -> bool:
     """Whether the store is missing, of another derived-graph revision than this tree's (sciplan.store would not
     open it), or was built before this tree's build code or ontology, or one of `sources`, last changed."""
@@ -108,7 +113,7 @@ def stale(store: Path, sources: Iterable[Path] = ()) -> bool:
     from sciplan.store import check_revision
 
     record = Path(store) / "sciplan-build.json"
-    if not record.exists() or record.stat().st_mtime < max(p.stat().st_mtime for p in [*BUILT_BY, *sources]):
+    if not record.exists() or written_before(record, [*BUILT_BY, *sources]):
         return True
     try:
         check_revision(Path(store))
@@ -136,10 +141,8 @@ def generated_before(manifest: Path, with_real: bool = False) -> bool:
     """Whether the synthetic directory of `manifest` was written before something it is made from last changed (a
     directory made by an older generator gives figures of other data: before 2026-12-03, no derivation links)."""
     real = Settings()
-    made_from = [*GENERATED_BY, *real.curation_dir.glob("*.yaml"), *real.sources_dir.glob("*"),
-                 *(real.data_dir.rglob("*.ttl") if with_real else real.data_dir.glob("alignment/*.ttl"))]
-    newest = max((p.stat().st_mtime for p in made_from if p.is_file()), default=0.0)
-    return manifest.stat().st_mtime < newest
+    return written_before(manifest, [*GENERATED_BY, *real.curation_dir.glob("*.yaml"), *(p for p in real.sources_dir.glob("*") if p.is_file()),
+                                     *(real.data_dir.rglob("*.ttl") if with_real else real.data_dir.glob("alignment/*.ttl"))])
 
 
 def synth_settings(workdir: Path, scale: float, seed: int = 2021, build_store: bool = True,
