@@ -246,6 +246,7 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
     sections, functions = load_template(settings)
     derives = template_derivation(settings)
     known = real_keys(real) if real is not None else None
+    under_real = known is not None  # the real national plan heads the generation
     places = jurisdictions(scale, {c[:2] for c in known.codes} if known else frozenset())
     # With the real KB the real national plan heads the generation: no synthetic national place, bodies or plan.
     planned = places[1:] if known else places
@@ -336,12 +337,12 @@ def generate(settings: Settings, out: Path, scale: float = 1.0, seed: int = 2021
             s_path = s_iri.removeprefix(iri + "/")
             lines.append(f"<{part}> eli:has_part <{s_iri}> .\n<{s_iri}> a sp:Section ; rdfs:label {quote(sec.title)}@zh ;"
                          f" dcterms:title {quote(sec.title)}@zh ; sp:number {sec.number} ; eli:is_part_of <{part}>"
-                         f"{record_basis(s_path, basis, derives, known is not None)} .\n")
+                         f"{record_basis(s_path, basis, derives, under_real)} .\n")
             for n, t in enumerate(sec.tasks, 1):
                 t_iri = iris.task(s_iri, n, t.title)
                 lines.append(f"<{s_iri}> eli:has_part <{t_iri}> .\n<{t_iri}> a sp:TaskPoint ; rdfs:label {quote(t.title)}@zh ;"
                              f" dcterms:title {quote(t.title)}@zh ; sp:number {n} ; eli:is_part_of <{s_iri}>"
-                             f"{record_basis(t_iri.removeprefix(iri + '/'), basis, derives, known is not None)}")
+                             f"{record_basis(t_iri.removeprefix(iri + '/'), basis, derives, under_real)}")
                 lead = [(p, s) for s in t.lead]
                 if tasks in missing:
                     lead = []
